@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package reclaim needs to build, test, fuzz and benchmark.
+# Idempotent: packages already installed are left alone, and apt is not touched
+# at all when nothing is missing. Run as root on Debian bookworm.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev
+  # libraries (design.md "Dependencies")
+  libabsl-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libarchive-dev
+  libboost-dev libcli11-dev libspdlog-dev libfmt-dev libzstd-dev zlib1g-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev python3 coreutils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
