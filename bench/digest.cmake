@@ -1,0 +1,2 @@
+add_executable(digest_bench ${CMAKE_CURRENT_LIST_DIR}/digest_bench.cc)
+target_link_libraries(digest_bench PRIVATE reclaim_core_digest reclaim_warnings)
