@@ -1,0 +1,5 @@
+reclaim_cc_library(reclaim_core_timestamp
+  SRCS ${CMAKE_CURRENT_LIST_DIR}/timestamp.cc
+  DEPS absl::status absl::statusor absl::time)
+reclaim_cc_test(timestamp_test SRCS ${CMAKE_CURRENT_LIST_DIR}/timestamp_test.cc
+  DEPS reclaim_core_timestamp)
