@@ -1,0 +1,160 @@
+// File: store/local/local_store.h
+//
+// reclaim's embedded store: content files under one root plus SQLite metadata,
+// collected with containerd's GC model (gc/). On disk (docs/on_disk_format.md):
+//
+//   <root>/blobs/sha256/<hex>   committed blobs, read-only
+//   <root>/ingest/<id>/data     writes in progress; never visible before commit
+//   <root>/meta.db              SQLite (WAL): images, content, containers, leases
+//   <root>/LOCK                 flock: one process owns a root at a time
+//
+// Commit protocol: write to ingest, fsync, verify size and digest, rename into
+// blobs/, fsync the directory, then insert the content row. A collection deletes
+// rows in one transaction, then unlinks files outside the transaction, checking
+// each file again under the store mutex. A crash anywhere leaves at worst files
+// without rows, which the next collection (or `reclaim fsck --repair`) removes.
+//
+// Thread-safety: safe for concurrent use; metadata access is serialised by one
+// mutex, blob reads and ingest writes run outside it.
+#ifndef RECLAIM_STORE_LOCAL_LOCAL_STORE_H_
+#define RECLAIM_STORE_LOCAL_LOCAL_STORE_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "platform/mutex.h"
+#include "platform/clock.h"
+#include "platform/file_lock.h"
+#include "platform/fs.h"
+#include "store/local/sqlite.h"
+#include "store/store.h"
+
+namespace reclaim {
+
+struct LocalStoreOptions {
+  std::string root;
+  Fs* fs = nullptr;              // default: a process-wide PosixFs
+  const Clock* clock = nullptr;  // default: RealClock()
+  // Written into <root>/LOCK so a second process can say who holds the root.
+  std::string holder = "reclaim";
+  // false skips every fsync (blobs, directories, SQLite): for tests and benchmark
+  // set-up only. A killed process still loses nothing; a machine crash may.
+  bool sync = true;
+};
+
+// One problem fsck found, and whether --repair fixed it.
+struct FsckProblem {
+  std::string what;
+  bool repaired = false;
+};
+
+struct FsckReport {
+  int64_t blobs_checked = 0;
+  int64_t images_checked = 0;
+  // Broken invariants: a recorded blob missing or corrupt, an image whose target is gone.
+  std::vector<FsckProblem> problems;
+  // Leftovers of an interrupted write or collection (files without records, old
+  // ingests): harmless, and removed by the next collection or by --repair.
+  std::vector<FsckProblem> garbage;
+  bool clean() const { return problems.empty(); }
+};
+
+class LocalStore final : public Store {
+ public:
+  // Creates the root if needed and takes its lock. FailedPrecondition naming the
+  // holder when another process owns the root.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<LocalStore>> Open(
+      const LocalStoreOptions& options);
+  ~LocalStore() override;
+
+  std::string Describe() const override { return "local " + root_; }
+  const std::string& root() const { return root_; }
+
+  absl::StatusOr<std::vector<ImageRecord>> ListImages() override;
+  absl::StatusOr<ImageRecord> GetImage(std::string_view name) override;
+  absl::StatusOr<ImageRecord> CreateImage(const ImageRecord& image) override;
+  absl::StatusOr<ImageRecord> UpdateImage(const ImageRecord& image) override;
+  absl::Status DeleteImage(std::string_view name) override;
+
+  absl::StatusOr<ContentInfo> Info(const Digest& digest) override;
+  absl::StatusOr<std::vector<ContentInfo>> ListContent() override;
+  absl::StatusOr<std::string> ReadBlob(const Digest& digest, int64_t max_size) override;
+  absl::StatusOr<std::unique_ptr<BlobReader>> OpenBlob(const Digest& digest) override;
+  absl::StatusOr<ContentInfo> UpdateContentLabels(const Digest& digest,
+                                                  const Labels& changes) override;
+  absl::Status DeleteContent(const Digest& digest) override;
+  absl::StatusOr<std::unique_ptr<ContentWriter>> Writer(const WriterOptions& options) override;
+
+  absl::StatusOr<ContainerRecord> CreateContainer(const ContainerRecord& container) override;
+  absl::StatusOr<std::vector<ContainerRecord>> ListContainers() override;
+  absl::StatusOr<ContainerRecord> GetContainer(std::string_view id) override;
+  absl::Status DeleteContainer(std::string_view id) override;
+
+  absl::StatusOr<Lease> CreateLease(std::string_view id, const Labels& labels) override;
+  absl::StatusOr<std::vector<Lease>> ListLeases() override;
+  absl::Status AddLeaseResource(std::string_view lease_id, const LeaseResource& resource) override;
+  absl::Status DeleteLease(std::string_view id, bool sync) override;
+
+  absl::StatusOr<std::vector<SnapshotUsage>> ListSnapshots() override {
+    return std::vector<SnapshotUsage>();
+  }
+
+  absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
+      const std::vector<std::string>& names) override;
+  absl::StatusOr<CollectResult> Collect() override;
+
+  // Checks every invariant of the on-disk format; with `repair`, fixes what it can
+  // (removes unknown files and leftover ingests, drops rows whose blob is missing
+  // or corrupt). Image records whose target is missing are reported, never removed.
+  [[nodiscard]] absl::StatusOr<FsckReport> Fsck(bool repair);
+
+  // Paths, for tests and fsck messages.
+  std::string BlobPath(const Digest& digest) const;
+  std::string IngestDir() const { return root_ + "/ingest"; }
+
+ private:
+  class IngestWriter;
+  friend class IngestWriter;
+
+  LocalStore(LocalStoreOptions options, std::unique_ptr<FileLock> lock,
+             std::unique_ptr<SqliteDb> db);
+
+  absl::Status InitSchema();
+  absl::StatusOr<ImageRecord> GetImageLocked(std::string_view name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<ContentInfo> InfoLocked(const Digest& digest) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status AddLeaseResourceLocked(std::string_view lease_id, const LeaseResource& resource)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Called by IngestWriter::Commit once the ingest is verified.
+  absl::Status CommitIngest(const std::string& ingest_path, const Digest& digest, int64_t size,
+                            const Labels& labels, const std::string& lease_id);
+  absl::StatusOr<CollectResult> CollectLocked(MutexLock& lock)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Unlinks blob files whose rows are gone. Each digest is in pending_unlink_
+  // until its file is gone; a commit of the same digest meanwhile takes it out
+  // of the set, and the file stays.
+  void UnlinkUnreferenced(const std::vector<Digest>& digests) ABSL_LOCKS_EXCLUDED(mu_);
+  std::string NewIngestId();
+
+  const std::string root_;
+  Fs* const fs_;
+  const Clock* const clock_;
+  const bool sync_;
+  const std::unique_ptr<FileLock> lock_;
+
+  mutable Mutex mu_;
+  std::unique_ptr<SqliteDb> db_ ABSL_GUARDED_BY(mu_);
+  // Ingest directories being written now, with the lease each is under.
+  absl::flat_hash_map<std::string, std::string> active_ingests_ ABSL_GUARDED_BY(mu_);
+  uint64_t ingest_counter_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_set<Digest> pending_unlink_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace reclaim
+
+#endif  // RECLAIM_STORE_LOCAL_LOCAL_STORE_H_
