@@ -1,0 +1,208 @@
+// File: service/prune/plan.h
+//
+// The pure core of `docker image prune` (specs/prune.md §4, §5; design.md "The
+// prune pipeline"): given an Inventory of the store and the PruneOptions,
+// PlanPrune decides for every image whether it is pruned and why, predicts what
+// the one collection after the deletions removes, and builds the report the
+// prune will answer. It reads no clock and does no I/O, so the plan is the
+// dry-run answer and the explanation of every decision.
+//
+//   RECLAIM_ASSIGN_OR_RETURN(PruneOptions opts, ParsePruneOptions(filters, now, zone));
+//   Plan plan = PlanPrune(inventory, opts);             // dry-run: plan.report
+//   ... store.DeleteImagesAndCollect(plan.NamesToDelete()) ...
+//   Report r = BuildReport(plan, result.deletions, removed_blobs, removed_chain_ids);
+//
+// Decisions, in moby's order:
+//   1. candidates (§4.1): with dangling_only, only records named
+//      `moby-dangling@<their own target digest>`; then `until` (created_at
+//      strictly before every until) and the label checks (any non-attestation
+//      present config satisfying all checks; an image without such a config,
+//      or whose walk failed, never matches). digestRefCount counts every image.
+//   2. container protection (§4.2), every container: its `moby-dangling@<ImageID>`
+//      record; the ID rule (ImageID starts with `sha256:`+Config.Image without
+//      `sha256:`, an empty Config.Image included) and the digested-reference
+//      rule (Config.Image ends with `@<ImageID>`) mark the digest used; the name
+//      rule protects TagNameOnly(ParseNormalizedNamed(Config.Image)) and, for
+//      `repo:tag@digest`, also `repo:tag`.
+//   3. keep-last-tag (§4.3): candidates in byte-wise name order; while the
+//      digest's count is above 1 the name is pruned and the count drops; the
+//      last one of a used digest is kept.
+//   4. a remaining candidate whose inventory walk failed is not pruned; its
+//      error goes to `errors` (moby: walk error, image skipped, others go on).
+//
+// Byte accounting (reclaim's deterministic report, design.md): the collection
+// after deleting the pruned records is predicted with gc::PredictRemovals.
+// Each vanished blob is reported (`Deleted`) and counted once, under the LAST
+// pruned image in sorted name order whose present descriptors include it:
+// moby deletes one image at a time and a shared blob only vanishes with the
+// last image holding it. Within an image, `Deleted` items follow walk order
+// (first occurrence). Vanished snapshots of the images' chain IDs are counted
+// once the same way (they have no report item). Blobs and snapshots the
+// collection frees that no pruned image reaches are not counted (moby does not
+// either) and are listed in `other_collectable_*`. Unlike moby ≥ 29.0 every
+// vanished blob gets a `Deleted` item, not only manifests and indexes (the
+// seed's behaviour, prune.md §10).
+//
+// Thread-safety: value types and pure functions.
+#ifndef RECLAIM_SERVICE_PRUNE_PLAN_H_
+#define RECLAIM_SERVICE_PRUNE_PLAN_H_
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/descriptor.h"
+#include "core/digest.h"
+#include "gc/gc.h"
+#include "service/prune/options.h"
+#include "service/prune/report.h"
+#include "store/store.h"
+
+namespace reclaim {
+
+// BuildKit marks attestation manifests with this annotation (on the index's
+// descriptor of the manifest); their subtree is ignored for label matching.
+inline constexpr std::string_view kAttestationReferenceTypeAnnotation = "vnd.docker.reference.type";
+
+// One present image config of an image.
+struct ConfigLabels {
+  Digest digest;
+  Labels labels;             // the config JSON's `config.Labels`
+  bool attestation = false;  // under an attestation manifest: skipped for label matching
+};
+
+// What the service gathers about one image record.
+struct ImageInventory {
+  ImageRecord record;
+  // Present descriptors in walkPresentChildren order (pre-order, duplicates
+  // kept), the target first when present.
+  std::vector<Descriptor> descriptors;
+  // Present configs (IsConfig) in walk order.
+  std::vector<ConfigLabels> configs;
+  // Chain IDs of the present configs' rootfs (every level), for snapshots.
+  std::vector<std::string> chain_ids;
+  // Non-OK when the walk (or reading a config) failed. Such an image never
+  // matches a label filter and is never pruned.
+  absl::Status walk_error;
+};
+
+// Everything PlanPrune looks at, gathered in one pass over a Store.
+struct Inventory {
+  std::vector<ImageInventory> images;  // any order; names unique
+  std::vector<ContainerRecord> containers;
+  gc::GcGraph graph;  // the whole store's reference graph
+  // Stored blob sizes. A blob missing here counts its descriptor's size.
+  std::map<Digest, int64_t> content_sizes;
+  // The snapshotter chain IDs refer to (containerd: the daemon's). Empty:
+  // a removed snapshot of any snapshotter matches by key.
+  std::string snapshotter;
+  // Snapshot usage by chain ID (empty on the embedded store). Missing: 0.
+  std::map<std::string, int64_t> snapshot_sizes;
+};
+
+enum class DecisionReason {
+  kNotDangling,          // dangling-only mode and the image is not a dangling record
+  kFilteredByUntil,      // created_at not strictly before an `until`
+  kFilteredByLabel,      // no present config satisfies the label checks
+  kDanglingRecordInUse,  // `moby-dangling@D`, D the ImageID of a container
+  kUsedByName,           // the name rule of a container
+  kLastTagOfUsedDigest,  // last name of a digest a container uses by ID or digest
+  kWalkFailed,           // would be pruned, but its walk failed
+  kDangling,             // pruned: dangling record
+  kUnused,               // pruned: unused image (-a)
+};
+
+// Stable identifiers: "not_dangling", "filtered_by_until", "filtered_by_label",
+// "dangling_record_in_use", "used_by_name", "last_tag_of_used_digest",
+// "walk_failed", "dangling", "unused".
+std::string_view DecisionReasonName(DecisionReason reason);
+
+struct Decision {
+  std::string name;  // stored name
+  Digest target;
+  bool prune = false;
+  DecisionReason reason = DecisionReason::kNotDangling;
+  // Human text, e.g. "used by container 3f2a1b4c5d6e (by name busybox)".
+  std::string text;
+  // The protecting container, for the three container reasons.
+  std::string container_id;
+  // Pruned images: the vanishing blobs and snapshots attributed to this image
+  // (report order) and their bytes.
+  std::vector<Digest> deleted_blobs;
+  std::vector<std::string> deleted_snapshots;
+  uint64_t reclaimed_bytes = 0;
+
+  friend bool operator==(const Decision&, const Decision&) = default;
+};
+
+// An image the plan deletes, with what BuildReport needs to attribute.
+struct PlannedDeletion {
+  std::string name;                    // stored name
+  std::string untagged;                // the `Untagged` string (digest for a dangling record)
+  std::vector<Digest> blobs;           // present blobs, walk order, first occurrences
+  std::vector<std::string> chain_ids;  // unique, in order
+
+  friend bool operator==(const PlannedDeletion&, const PlannedDeletion&) = default;
+};
+
+struct CollectableBlob {
+  std::string digest;
+  int64_t size = 0;
+  friend bool operator==(const CollectableBlob&, const CollectableBlob&) = default;
+};
+
+struct CollectableSnapshot {
+  std::string snapshotter;
+  std::string key;
+  int64_t size = 0;
+  friend bool operator==(const CollectableSnapshot&, const CollectableSnapshot&) = default;
+};
+
+struct Plan {
+  std::vector<Decision> decisions;                // every image, sorted by name
+  std::vector<PlannedDeletion> deletions;         // prune == true, sorted by name
+  std::vector<ImageError> errors;                 // kWalkFailed images, sorted by name
+  std::map<Digest, int64_t> blob_sizes;           // every blob of `deletions`
+  std::map<std::string, int64_t> snapshot_sizes;  // every chain ID of `deletions`
+  // The predicted collection: removed content (sha256 digests) and removed
+  // snapshots of the inventory's snapshotter (keys = chain IDs).
+  std::set<Digest> predicted_removed_blobs;
+  std::set<std::string> predicted_removed_snapshots;
+  // Removed by the collection but reached by no pruned image; not counted.
+  std::vector<CollectableBlob> other_collectable_blobs;          // sorted by digest
+  std::vector<CollectableSnapshot> other_collectable_snapshots;  // sorted
+  // The report if everything goes as planned (the dry-run answer).
+  Report report;
+
+  // Names of `deletions`, in order: what the executor deletes.
+  std::vector<std::string> NamesToDelete() const;
+};
+
+// True when `image.name` is `moby-dangling@` + its own target digest.
+bool IsDanglingImage(const ImageRecord& image);
+
+// The `Untagged` string: the target digest for a dangling record, else
+// FamiliarizeStoredName(name).
+std::string ImageFamiliarName(const ImageRecord& image);
+
+// The whole plan (see the file comment).
+Plan PlanPrune(const Inventory& inventory, const PruneOptions& options);
+
+// The report after the real deletion and collection. `outcome`: per deleted
+// name its status (OK or NotFound: deleted; anything else: failed, no report
+// item, error collected; a planned name absent from `outcome` was not
+// attempted: no item, no error). `removed_blobs` / `removed_chain_ids`: what
+// the collection really removed. Attribution as in PlanPrune, over the images
+// actually deleted. With every planned name OK and the predicted removals, it
+// equals plan.report.
+Report BuildReport(const Plan& plan, const std::vector<ImageDeletion>& outcome,
+                   const std::set<Digest>& removed_blobs,
+                   const std::set<std::string>& removed_chain_ids);
+
+}  // namespace reclaim
+
+#endif  // RECLAIM_SERVICE_PRUNE_PLAN_H_
