@@ -12,6 +12,8 @@ packages=(
   libboost-dev libcli11-dev libspdlog-dev libfmt-dev libzstd-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 coreutils
+  # real components the interop tests drive
+  containerd
 )
 
 missing=()

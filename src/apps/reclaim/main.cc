@@ -1,23 +1,21 @@
-// reclaim: Docker-exact image pruning. main() parses flags and wires modules;
-// the commands themselves live in cli/ as later issues add them.
-#include <cstdio>
+// reclaim: Docker-exact image pruning. main() wires the process environment into
+// the CLI (cli/); the commands live there.
+#include <unistd.h>
+
+#include <iostream>
 #include <string>
+#include <vector>
 
-#include "CLI/CLI.hpp"
-
-#ifndef RECLAIM_VERSION
-#define RECLAIM_VERSION "0.0.0"
-#endif
+#include "cli/cli.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"reclaim: Docker-exact image pruning, with dry-run plans and explanations"};
-  app.set_version_flag("--version,-v", std::string("reclaim version ") + RECLAIM_VERSION);
-  app.require_subcommand(0);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  if (argc == 1) std::fputs(app.help().c_str(), stdout);
-  return 0;
+  reclaim::CliEnv env;
+  env.out = &std::cout;
+  env.err = &std::cerr;
+  env.stdout_is_terminal = ::isatty(1) != 0;
+  env.default_root = reclaim::DefaultRoot();
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const int status = reclaim::RunCli(args, env);
+  std::cout.flush();
+  return status;
 }
