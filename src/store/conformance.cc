@@ -299,6 +299,24 @@ TEST_P(StoreConformance, ExpiredLeaseIsCollectedWithItsContent) {
   EXPECT_EQ((*leases)[0].id, "flat");
 }
 
+TEST_P(StoreConformance, CollectionDuringAWriteLeavesTheWriteIntact) {
+  ASSERT_TRUE(store().CreateLease("w", {}).ok());
+  WriterOptions o;
+  o.ref = "in-flight";
+  o.lease_id = "w";
+  auto w = store().Writer(o);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Write("first half, ").ok());
+  ASSERT_TRUE(store().Collect().ok());
+  ASSERT_TRUE((*w)->Write("second half").ok());
+  const std::string all = "first half, second half";
+  absl::Status s = (*w)->Commit(static_cast<int64_t>(all.size()), Digest::Sha256Of(all), {});
+  ASSERT_TRUE(s.ok()) << s;
+  auto read = store().ReadBlob(Digest::Sha256Of(all), 100);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(*read, all);
+}
+
 TEST_P(StoreConformance, SnapshotsListable) {
   auto snaps = store().ListSnapshots();
   ASSERT_TRUE(snaps.ok()) << snaps.status();

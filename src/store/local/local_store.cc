@@ -428,15 +428,20 @@ absl::StatusOr<std::unique_ptr<ContentWriter>> LocalStore::Writer(const WriterOp
   }
   const std::string id = NewIngestId();
   const std::string dir = IngestDir() + "/" + id;
-  RECLAIM_RETURN_IF_ERROR(fs_->CreateDirs(dir));
-  absl::StatusOr<std::unique_ptr<WritableFile>> file = fs_->OpenForWrite(dir + "/data");
-  if (!file.ok()) {
-    (void)fs_->RemoveAll(dir);
-    return file.status();
-  }
   {
+    // Registered before the directory exists, so a collection running now
+    // never takes it for a dead writer's leftover.
     MutexLock lock(&mu_);
     active_ingests_[id] = options.lease_id;
+  }
+  absl::Status made = fs_->CreateDirs(dir);
+  absl::StatusOr<std::unique_ptr<WritableFile>> file =
+      made.ok() ? fs_->OpenForWrite(dir + "/data") : absl::StatusOr<std::unique_ptr<WritableFile>>(made);
+  if (!file.ok()) {
+    (void)fs_->RemoveAll(dir);
+    MutexLock lock(&mu_);
+    active_ingests_.erase(id);
+    return file.status();
   }
   return std::unique_ptr<ContentWriter>(
       new LocalStore::IngestWriter(this, id, dir, std::move(*file), options));

@@ -1,0 +1,146 @@
+// File: service/prune/executor.h
+//
+// PruneService runs `docker image prune` against a Store (design.md "The prune
+// pipeline"; specs/prune.md), in this order:
+//
+//   1. concurrency guard: a second real prune on the same service while one
+//      runs fails at once with Aborted (HTTP 409) `a prune operation is already
+//      running`, whatever its filters; with PruneRequest::wait it queues
+//      instead (until its turn or its cancellation). Dry runs take no guard.
+//   2. options: ParsePruneOptions (400-class errors, Docker's texts);
+//   3. inventory: GatherInventory, one pass (inventory.h);
+//   4. plan: PlanPrune. A dry run returns here with the plan's report: nothing
+//      changes;
+//   5. delete: under the service's records lock (held exclusively; writers of
+//      image and container records hold it too), the image and container
+//      records are compared with the inventory and, if anything moved, the
+//      inventory is gathered and planned again; then the planned names are
+//      deleted with Store::DeleteImagesAndCollect: one batch, ONE collection;
+//   6. report: BuildReport from what the collection really removed.
+// The CancelToken is checked between phases, and last just before the delete:
+// a prune cancelled before step 5 changes nothing and fails with Cancelled.
+// Leases are never deleted by a prune (moby deletes `moby/prune.images` leases
+// first, breaking pulls in flight; reclaim does not). An image whose walk or
+// deletion failed does not stop the others: it is in Report::errors, and
+// PruneResult::ErrorStatus() joins them for callers that must answer an error.
+// With nothing to delete no collection runs.
+//
+// Guarantee (tested): with no change to the store in between, a dry run and the
+// real prune that follows report exactly the same items and bytes.
+//
+//   PruneService prune(store, {.clock = &clock});
+//   RECLAIM_ASSIGN_OR_RETURN(FilterArgs f, FilterArgs::FromJSON(R"({"dangling":{"false":true}})"));
+//   RECLAIM_ASSIGN_OR_RETURN(PruneResult r, prune.Prune(f, {.dry_run = true}));
+//   std::cout << ReportCliText(r.report);
+//
+// Thread-safety: safe for concurrent use; real prunes are serialised by the guard.
+#ifndef RECLAIM_SERVICE_PRUNE_EXECUTOR_H_
+#define RECLAIM_SERVICE_PRUNE_EXECUTOR_H_
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/filters.h"
+#include "platform/clock.h"
+#include "platform/mutex.h"
+#include "service/prune/cancel.h"
+#include "service/prune/inventory.h"
+#include "service/prune/plan.h"
+#include "service/prune/report.h"
+#include "store/store.h"
+
+namespace reclaim {
+
+// The text of the 409 (moby's errPruneRunning).
+inline constexpr std::string_view kPruneRunningMessage = "a prune operation is already running";
+
+struct PruneRequest {
+  bool dry_run = false;
+  // Queue behind a running prune instead of failing with 409.
+  bool wait = false;
+  const CancelToken* cancel = nullptr;
+};
+
+struct PruneResult {
+  bool dry_run = false;
+  // ImagesDeleted / SpaceReclaimed, plus the images that could not be pruned
+  // (report.errors, sorted by name).
+  Report report;
+  // The plan that was executed (the last one, when the store moved and the
+  // prune planned again under the lock). Its decisions explain every image.
+  Plan plan;
+
+  // OK when report.errors is empty; else an error with the first error's code
+  // and one line per image: `<familiar name>: <message>`.
+  absl::Status ErrorStatus() const;
+};
+
+// Points at which the executor calls the test hook.
+enum class PrunePhase { kGuardTaken, kOptions, kInventory, kPlan, kDelete, kDone };
+
+struct PruneServiceOptions {
+  const Clock* clock = nullptr;                // default RealClock()
+  std::optional<absl::TimeZone> zone;          // for zone-less `until`; default LocalTimeZone()
+  std::string snapshotter;                     // InventoryOptions::snapshotter
+  int parallelism = 4;                         // InventoryOptions::parallelism
+  // The lock writers of image and container records hold (ImageService's);
+  // null: the executor uses a lock of its own.
+  Mutex* records_mu = nullptr;
+  BlobParseCache* cache = nullptr;             // may be null
+};
+
+class PruneService {
+ public:
+  explicit PruneService(Store& store, PruneServiceOptions options = {});
+  PruneService(const PruneService&) = delete;
+  PruneService& operator=(const PruneService&) = delete;
+
+  // Steps 1-6 above.
+  [[nodiscard]] absl::StatusOr<PruneResult> Prune(const FilterArgs& filters,
+                                                  const PruneRequest& request);
+  // The API's entry: decodes `filters_json` (FilterArgs::FromJSON; `invalid
+  // filter` 400 before the guard, as moby's router decodes first), then Prune.
+  [[nodiscard]] absl::StatusOr<PruneResult> PruneJson(std::string_view filters_json,
+                                                      const PruneRequest& request);
+  // The plan alone (steps 2-4, no guard): every image's decision and why.
+  [[nodiscard]] absl::StatusOr<Plan> Explain(const FilterArgs& filters,
+                                             const CancelToken* cancel = nullptr);
+
+  // Called at each phase of a real prune, on the pruning thread (tests block
+  // here to hold the guard).
+  void SetPhaseHookForTesting(std::function<void(PrunePhase)> hook);
+
+ private:
+  absl::StatusOr<PruneResult> Run(const FilterArgs& filters, const PruneRequest& request);
+  absl::StatusOr<Plan> PlanNow(const PruneOptions& options, const CancelToken* cancel,
+                               Inventory* inventory);
+  absl::Status AcquireGuard(const PruneRequest& request);
+  void ReleaseGuard();
+  void Phase(PrunePhase phase);
+
+  Store& store_;
+  const PruneServiceOptions options_;
+  const Clock& clock_;
+  const absl::TimeZone zone_;
+  Mutex own_records_mu_;
+  Mutex& records_mu_;
+
+  std::mutex guard_mu_;
+  std::condition_variable guard_cv_;
+  bool running_ = false;  // guarded by guard_mu_
+
+  Mutex hook_mu_;
+  std::function<void(PrunePhase)> hook_ ABSL_GUARDED_BY(hook_mu_);
+};
+
+}  // namespace reclaim
+
+#endif  // RECLAIM_SERVICE_PRUNE_EXECUTOR_H_

@@ -1,0 +1,352 @@
+#include "service/prune/inventory.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <thread>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/container/flat_hash_set.h"
+#include "core/media_types.h"
+#include "core/status.h"
+
+namespace reclaim {
+namespace {
+
+// Manifests, indexes and configs larger than this are not read (the same cap as
+// imageio's walk; registries cap manifests at 4 MiB).
+constexpr int64_t kMaxParsedBlobSize = 16 << 20;
+
+bool EqualFold(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Go's encoding/json field lookup: the exact name, else a case-insensitive match.
+const nlohmann::json* Field(const nlohmann::json& object, std::string_view name) {
+  if (!object.is_object()) return nullptr;
+  auto exact = object.find(std::string(name));
+  if (exact != object.end()) return &*exact;
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    if (EqualFold(it.key(), name)) return &*it;
+  }
+  return nullptr;
+}
+
+absl::Status TypeError(std::string_view field, std::string_view want) {
+  return absl::InvalidArgumentError("json: cannot unmarshal image config field " +
+                                    std::string(field) + ": want " + std::string(want));
+}
+
+absl::StatusOr<std::string> StringField(const nlohmann::json& object, std::string_view name) {
+  const nlohmann::json* v = Field(object, name);
+  if (v == nullptr || v->is_null()) return std::string();
+  if (!v->is_string()) return TypeError(name, "string");
+  return v->get<std::string>();
+}
+
+std::string ChildrenKey(const Descriptor& desc) {
+  return desc.digest.str() + "\n" + desc.media_type;
+}
+
+absl::StatusOr<std::shared_ptr<const ConfigSummary>> ReadConfig(Store& store, const Digest& digest,
+                                                                BlobParseCache* cache) {
+  if (cache != nullptr) {
+    if (auto hit = cache->FindConfig(digest)) return hit;
+  }
+  RECLAIM_ASSIGN_OR_RETURN(std::string bytes, store.ReadBlob(digest, kMaxParsedBlobSize));
+  absl::StatusOr<ConfigSummary> summary = ParseConfigSummary(bytes);
+  if (!summary.ok()) return Annotate(summary.status(), "config " + digest.str());
+  if (cache != nullptr) return cache->PutConfig(digest, *std::move(summary));
+  return std::make_shared<const ConfigSummary>(*std::move(summary));
+}
+
+absl::StatusOr<std::shared_ptr<const std::vector<Descriptor>>> ReadChildren(
+    Store& store, const Descriptor& desc, BlobParseCache* cache) {
+  if (cache != nullptr) {
+    if (auto hit = cache->FindChildren(desc)) return hit;
+  }
+  RECLAIM_ASSIGN_OR_RETURN(std::string bytes, store.ReadBlob(desc.digest, kMaxParsedBlobSize));
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<Descriptor> children, Children(desc, bytes));
+  if (cache != nullptr) return cache->PutChildren(desc, std::move(children));
+  return std::make_shared<const std::vector<Descriptor>>(std::move(children));
+}
+
+gc::ResourceId LeaseResourceId(const LeaseResource& r) {
+  switch (r.type) {
+    case LeaseResourceType::kContent:
+      return gc::ResourceId::Content(r.id);
+    case LeaseResourceType::kIngest:
+      return gc::ResourceId::Ingest(r.id);
+    case LeaseResourceType::kSnapshot:
+      return gc::ResourceId::Snapshot(r.snapshotter, r.id);
+  }
+  return gc::ResourceId::Content(r.id);
+}
+
+}  // namespace
+
+absl::StatusOr<ConfigSummary> ParseConfigSummary(std::string_view bytes) {
+  RECLAIM_ASSIGN_OR_RETURN(nlohmann::json json, ParseJson(bytes));
+  ConfigSummary out;
+  if (json.is_null()) return out;
+  if (!json.is_object()) return TypeError("(document)", "object");
+
+  if (const nlohmann::json* config = Field(json, "config"); config != nullptr && !config->is_null()) {
+    if (!config->is_object()) return TypeError("config", "object");
+    if (const nlohmann::json* labels = Field(*config, "Labels");
+        labels != nullptr && !labels->is_null()) {
+      if (!labels->is_object()) return TypeError("config.Labels", "object");
+      for (auto it = labels->begin(); it != labels->end(); ++it) {
+        if (!it.value().is_string()) return TypeError("config.Labels", "string values");
+        out.labels[it.key()] = it.value().get<std::string>();
+      }
+    }
+  }
+  if (const nlohmann::json* rootfs = Field(json, "rootfs"); rootfs != nullptr && !rootfs->is_null()) {
+    if (!rootfs->is_object()) return TypeError("rootfs", "object");
+    if (const nlohmann::json* ids = Field(*rootfs, "diff_ids"); ids != nullptr && !ids->is_null()) {
+      if (!ids->is_array()) return TypeError("rootfs.diff_ids", "array");
+      for (const nlohmann::json& id : *ids) {
+        if (!id.is_string()) return TypeError("rootfs.diff_ids", "strings");
+        out.diff_ids.push_back(id.get<std::string>());
+      }
+    }
+  }
+  out.chain_ids = ChainIds(out.diff_ids);
+  if (const nlohmann::json* created = Field(json, "created");
+      created != nullptr && created->is_string()) {
+    absl::Time t;
+    std::string err;
+    if (absl::ParseTime(absl::RFC3339_full, created->get<std::string>(), &t, &err)) out.created = t;
+  }
+  RECLAIM_ASSIGN_OR_RETURN(out.platform.architecture, StringField(json, "architecture"));
+  RECLAIM_ASSIGN_OR_RETURN(out.platform.os, StringField(json, "os"));
+  RECLAIM_ASSIGN_OR_RETURN(out.platform.variant, StringField(json, "variant"));
+  RECLAIM_ASSIGN_OR_RETURN(out.platform.os_version, StringField(json, "os.version"));
+  return out;
+}
+
+std::vector<std::string> ChainIds(const std::vector<std::string>& diff_ids) {
+  std::vector<std::string> chains;
+  chains.reserve(diff_ids.size());
+  for (const std::string& id : diff_ids) {
+    if (chains.empty()) {
+      chains.push_back(id);
+    } else {
+      chains.push_back(Digest::Sha256Of(chains.back() + " " + id).str());
+    }
+  }
+  return chains;
+}
+
+// ---- BlobParseCache
+
+std::shared_ptr<const std::vector<Descriptor>> BlobParseCache::FindChildren(
+    const Descriptor& desc) const {
+  ReaderMutexLock lock(&mu_);
+  auto it = children_.find(ChildrenKey(desc));
+  return it == children_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const std::vector<Descriptor>> BlobParseCache::PutChildren(
+    const Descriptor& desc, std::vector<Descriptor> children) {
+  auto value = std::make_shared<const std::vector<Descriptor>>(std::move(children));
+  MutexLock lock(&mu_);
+  MaybeClearLocked();
+  children_[ChildrenKey(desc)] = value;
+  return value;
+}
+
+std::shared_ptr<const ConfigSummary> BlobParseCache::FindConfig(const Digest& digest) const {
+  ReaderMutexLock lock(&mu_);
+  auto it = configs_.find(digest);
+  return it == configs_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const ConfigSummary> BlobParseCache::PutConfig(const Digest& digest,
+                                                               ConfigSummary summary) {
+  auto value = std::make_shared<const ConfigSummary>(std::move(summary));
+  MutexLock lock(&mu_);
+  MaybeClearLocked();
+  configs_[digest] = value;
+  return value;
+}
+
+size_t BlobParseCache::size() const {
+  ReaderMutexLock lock(&mu_);
+  return children_.size() + configs_.size();
+}
+
+void BlobParseCache::MaybeClearLocked() {
+  if (children_.size() + configs_.size() < max_entries_) return;
+  children_.clear();
+  configs_.clear();
+}
+
+// ---- walking
+
+TargetWalk WalkTarget(Store& store, const Descriptor& target, const PresentFn& present,
+                      BlobParseCache* cache) {
+  TargetWalk out;
+  out.target = target;
+  struct Item {
+    Descriptor desc;
+    bool attestation;
+  };
+  std::vector<Item> stack;
+  stack.push_back({target, false});
+  size_t visits = 0;
+  while (!stack.empty()) {
+    Item item = std::move(stack.back());
+    stack.pop_back();
+    const Descriptor& desc = item.desc;
+    if (!present(desc.digest)) continue;
+    if (++visits > kMaxWalkVisits) {
+      out.error = absl::ResourceExhaustedError("walking " + target.digest.str() + ": more than " +
+                                               std::to_string(kMaxWalkVisits) + " descriptors");
+      return out;
+    }
+    out.descriptors.push_back(desc);
+    bool attestation = item.attestation;
+    if (IsManifest(desc.media_type) &&
+        desc.annotations.contains(std::string(kAttestationReferenceTypeAnnotation))) {
+      attestation = true;
+    }
+    if (IsConfig(desc.media_type)) {
+      absl::StatusOr<std::shared_ptr<const ConfigSummary>> summary =
+          ReadConfig(store, desc.digest, cache);
+      if (!summary.ok()) {
+        if (absl::IsNotFound(summary.status())) continue;
+        out.error = summary.status();
+        return out;
+      }
+      out.configs.push_back(ConfigLabels{desc.digest, (*summary)->labels, attestation});
+      out.chain_ids.insert(out.chain_ids.end(), (*summary)->chain_ids.begin(),
+                           (*summary)->chain_ids.end());
+      out.summaries.push_back(*std::move(summary));
+      continue;
+    }
+    if (!IsManifest(desc.media_type) && !IsIndex(desc.media_type)) continue;
+    absl::StatusOr<std::shared_ptr<const std::vector<Descriptor>>> children =
+        ReadChildren(store, desc, cache);
+    if (!children.ok()) {
+      if (absl::IsNotFound(children.status())) continue;
+      out.error = children.status();
+      return out;
+    }
+    for (auto it = (*children)->rbegin(); it != (*children)->rend(); ++it) {
+      stack.push_back({*it, attestation});
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<Inventory> GatherInventory(Store& store, const InventoryOptions& options,
+                                          TargetWalks* walks) {
+  RECLAIM_RETURN_IF_ERROR(CheckCancelled(options.cancel, "gathering the inventory"));
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store.ListImages());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> containers, store.ListContainers());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContentInfo> content, store.ListContent());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<Lease> leases, store.ListLeases());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<SnapshotUsage> snapshots, store.ListSnapshots());
+
+  Inventory inv;
+  inv.snapshotter = options.snapshotter;
+  absl::flat_hash_set<Digest> present;
+  present.reserve(content.size());
+  for (ContentInfo& c : content) {
+    present.insert(c.digest);
+    inv.content_sizes[c.digest] = c.size;
+    inv.graph.content[c.digest.str()] = gc::ContentRecord{std::move(c.labels)};
+  }
+  for (Lease& l : leases) {
+    gc::LeaseRecord record;
+    record.labels = std::move(l.labels);
+    for (const LeaseResource& r : l.resources) record.resources.push_back(LeaseResourceId(r));
+    inv.graph.leases[l.id] = std::move(record);
+  }
+  for (SnapshotUsage& s : snapshots) {
+    if (options.snapshotter.empty() || s.snapshotter == options.snapshotter) {
+      inv.snapshot_sizes[s.key] = s.size;
+    }
+    inv.graph.snapshots[s.snapshotter][s.key] =
+        gc::SnapshotRecord{std::move(s.parent), std::move(s.labels)};
+  }
+  for (const ContainerRecord& c : containers) {
+    inv.graph.containers[c.id] = gc::ContainerRecord{c.snapshotter, c.snapshot_key, c.labels};
+  }
+  for (const ImageRecord& i : images) {
+    inv.graph.images[i.name] = gc::ImageRecord{i.target.digest.str(), i.labels};
+  }
+  inv.containers = std::move(containers);
+
+  // One walk per distinct target (digest and media type: the media type decides
+  // how the blob is read).
+  std::map<std::pair<Digest, std::string>, size_t> target_index;
+  std::vector<const Descriptor*> targets;
+  std::vector<size_t> walk_of(images.size());
+  for (size_t i = 0; i < images.size(); ++i) {
+    auto key = std::make_pair(images[i].target.digest, images[i].target.media_type);
+    auto [it, inserted] = target_index.try_emplace(std::move(key), targets.size());
+    if (inserted) targets.push_back(&images[i].target);
+    walk_of[i] = it->second;
+  }
+
+  std::vector<std::shared_ptr<TargetWalk>> results(targets.size());
+  const PresentFn is_present = [&present](const Digest& d) { return present.contains(d); };
+  std::atomic<size_t> next{0};
+  std::atomic<bool> cancelled{false};
+  auto worker = [&] {
+    for (;;) {
+      const size_t i = next.fetch_add(1);
+      if (i >= targets.size()) return;
+      if (options.cancel != nullptr && options.cancel->cancelled()) {
+        cancelled.store(true);
+        return;
+      }
+      results[i] = std::make_shared<TargetWalk>(
+          WalkTarget(store, *targets[i], is_present, options.cache));
+    }
+  };
+  const size_t threads =
+      std::min(targets.size(), static_cast<size_t>(std::max(1, options.parallelism)));
+  if (threads <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+    for (std::thread& t : pool) t.join();
+  }
+  if (cancelled.load()) {
+    return CheckCancelled(options.cancel, "gathering the inventory");
+  }
+
+  inv.images.reserve(images.size());
+  for (size_t i = 0; i < images.size(); ++i) {
+    const TargetWalk& walk = *results[walk_of[i]];
+    ImageInventory image;
+    image.record = std::move(images[i]);
+    image.descriptors = walk.descriptors;
+    image.configs = walk.configs;
+    image.chain_ids = walk.chain_ids;
+    image.walk_error = walk.error;
+    inv.images.push_back(std::move(image));
+  }
+  if (walks != nullptr) {
+    walks->clear();
+    for (const std::shared_ptr<TargetWalk>& w : results) walks->try_emplace(w->target.digest, w);
+  }
+  return inv;
+}
+
+}  // namespace reclaim

@@ -1,0 +1,143 @@
+// File: service/prune/inventory.h
+//
+// Gathering the prune Inventory (plan.h) from a Store in one pass (design.md
+// "The prune pipeline", step 2):
+//
+//   bulk reads   ListImages, ListContainers, ListContent (sizes + labels: the
+//                GC graph), ListLeases, ListSnapshots; presence of a blob is
+//                decided from the ListContent answer, never by one Info per blob;
+//   one walk per distinct target   images sharing a target share the walk
+//                (WalkPresentChildren semantics, prune.md §3.3: pre-order,
+//                absent blobs skipped with their subtree, duplicates kept);
+//                walks run on a small pool of threads (InventoryOptions::parallelism);
+//   configs      every present config is read once and parsed into a
+//                ConfigSummary: `config.Labels`, `rootfs.diff_ids` and their
+//                chain IDs (ChainID(1) = DiffID(1), ChainID(n) =
+//                sha256("ChainID(n-1) DiffID(n)")), `created`, the platform.
+//                A config that vanished (NotFound) is skipped; any other read or
+//                parse error is the image's walk error (moby >= 29.6);
+//   attestations a manifest whose descriptor carries `vnd.docker.reference.type`
+//                marks its subtree's configs `attestation` (skipped by label
+//                matching).
+//
+// Blob bodies are immutable (content addressed), so parsed manifests, indexes
+// and configs may be kept in a BlobParseCache shared by successive gathers (the
+// image list uses the same walk); presence is always taken fresh.
+//
+//   RECLAIM_ASSIGN_OR_RETURN(Inventory inv, GatherInventory(store, {.parallelism = 4}));
+//   Plan plan = PlanPrune(inv, options);
+//
+// Thread-safety: GatherInventory is as thread-safe as the Store; BlobParseCache
+// is safe for concurrent use.
+#ifndef RECLAIM_SERVICE_PRUNE_INVENTORY_H_
+#define RECLAIM_SERVICE_PRUNE_INVENTORY_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/descriptor.h"
+#include "core/digest.h"
+#include "platform/mutex.h"
+#include "service/prune/cancel.h"
+#include "service/prune/plan.h"
+#include "store/store.h"
+
+namespace reclaim {
+
+// What reclaim reads from one image config blob.
+struct ConfigSummary {
+  Labels labels;                       // `config.Labels`; absent or null: empty
+  std::vector<std::string> diff_ids;   // `rootfs.diff_ids`
+  std::vector<std::string> chain_ids;  // ChainIds(diff_ids)
+  std::optional<absl::Time> created;   // `created`, when present and RFC 3339
+  Platform platform;                   // architecture, os, variant, os.version
+};
+
+// Parses a config body with Go's leniency for field-name case; InvalidArgument
+// on invalid JSON or a read field of the wrong type (Labels not an object of
+// strings, rootfs.diff_ids not an array of strings). A `created` that is not
+// RFC 3339 reads as absent.
+[[nodiscard]] absl::StatusOr<ConfigSummary> ParseConfigSummary(std::string_view bytes);
+
+// Chain IDs of a layer stack (OCI image-spec identity.ChainIDs).
+std::vector<std::string> ChainIds(const std::vector<std::string>& diff_ids);
+
+// Parsed children of manifests/indexes and parsed configs, by digest. When it
+// holds more than `max_entries` it is emptied and starts again.
+class BlobParseCache {
+ public:
+  explicit BlobParseCache(size_t max_entries = size_t{1} << 18) : max_entries_(max_entries) {}
+
+  // Children of `desc` (a manifest or index; the media type is part of the key).
+  std::shared_ptr<const std::vector<Descriptor>> FindChildren(const Descriptor& desc) const;
+  std::shared_ptr<const std::vector<Descriptor>> PutChildren(const Descriptor& desc,
+                                                             std::vector<Descriptor> children);
+  std::shared_ptr<const ConfigSummary> FindConfig(const Digest& digest) const;
+  std::shared_ptr<const ConfigSummary> PutConfig(const Digest& digest, ConfigSummary summary);
+
+  size_t size() const;
+
+ private:
+  void MaybeClearLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const size_t max_entries_;
+  mutable Mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const std::vector<Descriptor>>> children_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<Digest, std::shared_ptr<const ConfigSummary>> configs_ ABSL_GUARDED_BY(mu_);
+};
+
+// The walk of one target.
+struct TargetWalk {
+  Descriptor target;
+  std::vector<Descriptor> descriptors;  // present, pre-order, duplicates kept
+  std::vector<ConfigLabels> configs;    // present configs, walk order
+  std::vector<std::shared_ptr<const ConfigSummary>> summaries;  // parallel to `configs`
+  std::vector<std::string> chain_ids;   // of every present config, in order
+  absl::Status error;                   // the walk stopped here
+};
+
+// A walk visiting more descriptors than this fails (a hostile index listing the
+// same manifest many times at several levels would otherwise explode).
+inline constexpr size_t kMaxWalkVisits = 1'000'000;
+
+using PresentFn = std::function<bool(const Digest&)>;
+
+// Walks `target` (see the file comment). `present` says which blobs exist;
+// `cache` may be null.
+TargetWalk WalkTarget(Store& store, const Descriptor& target, const PresentFn& present,
+                      BlobParseCache* cache);
+
+struct InventoryOptions {
+  int parallelism = 4;  // threads walking targets; <= 1 walks on the caller's thread
+  // The snapshotter whose snapshot sizes count (Inventory::snapshotter). Empty: all.
+  std::string snapshotter;
+  const CancelToken* cancel = nullptr;  // checked before each target's walk
+  BlobParseCache* cache = nullptr;
+};
+
+// The walks of a gather, by target digest (the first descriptor seen per digest).
+using TargetWalks = std::map<Digest, std::shared_ptr<const TargetWalk>>;
+
+// One pass over `store` (see the file comment). Errors of the bulk reads are
+// returned; walk errors are per image (ImageInventory::walk_error). Cancelled
+// when `options.cancel` fires. `walks`, when given, receives every walk.
+[[nodiscard]] absl::StatusOr<Inventory> GatherInventory(Store& store,
+                                                        const InventoryOptions& options,
+                                                        TargetWalks* walks = nullptr);
+
+}  // namespace reclaim
+
+#endif  // RECLAIM_SERVICE_PRUNE_INVENTORY_H_
