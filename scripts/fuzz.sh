@@ -6,10 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz
+cmake --build --preset fuzz --target fuzzers
 corpus_root=$(mktemp -d)
 trap 'rm -rf "$corpus_root"' EXIT
 status=0
+passed=0
+failed=0
 for f in build/fuzz/fuzz/*_fuzzer; do
   [ -x "$f" ] || continue
   name=$(basename "$f")
@@ -23,8 +25,11 @@ for f in build/fuzz/fuzz/*_fuzzer; do
     echo "fuzz: $name FAILED" >&2
     tail -50 "$corpus_root/$name.log" >&2
     status=1
+    failed=$((failed + 1))
   else
+    passed=$((passed + 1))
     grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "$corpus_root/$name.log" | sed "s/^/fuzz: $name /"
   fi
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status
