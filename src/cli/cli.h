@@ -1,38 +1,65 @@
 // File: cli/cli.h
 //
 // The `reclaim` command line: commands that work on a store directly, without a
-// daemon. RunCli parses arguments and runs one command with the environment it
-// is given, so tests drive it in-process with string streams and a temporary root.
+// daemon, through the service layer (ImageService, ContainerService and the
+// PruneService over a LocalStore). RunCli parses arguments and runs one command
+// with the environment it is given, so tests drive it in-process with string
+// streams, a temporary root and a fake clock.
 //
-//   reclaim [--root DIR] image ls|load|save|import ...
-//   reclaim [--root DIR] fsck [--repair]
+//   reclaim [--root DIR] [--format text|json] COMMAND ...
+//     image ls|inspect|history|rm|tag|load|save|import|prune
+//     container create|ls|rm|prune
+//     system df|prune
+//     fsck [--repair]
 //
-// Human output follows the docker CLI where Docker has the command; `--format
-// json` gives machine output. Errors go to `err` as "Error: <message>" and make
-// the exit status 1; usage errors exit 2 (CLI11's convention is kept).
+// Human output follows the docker CLI byte for byte where Docker has the
+// command (specs/docker-api.md §3); `--format json` gives machine output.
+// Prompts (`WARNING! ... [y/N] `) go to `out` and read one line from `in`;
+// anything but y/Y cancels with status 0, as docker does.
+// Exit status: 0 on success; 1 for errors, printed on `err` as "Error: <message>";
+// 2 for usage errors (CLI11's convention is kept); 130 (128+SIGINT, as the
+// docker CLI) when `cancel` stopped a command.
+//
+// Cancellation: main() points `cancel` at a token its SIGINT handler sets, and
+// `interruptible` at a flag the commands that honour the token (the prunes, and
+// a `--wait` for the store) raise while they run; outside those the handler
+// lets the signal end the process as usual.
 //
 // Thread-safety: one RunCli at a time per CliEnv.
 #ifndef RECLAIM_CLI_CLI_H_
 #define RECLAIM_CLI_CLI_H_
 
+#include <atomic>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "platform/clock.h"
+#include "service/prune/cancel.h"
 
 namespace reclaim {
 
 struct CliEnv {
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
+  std::istream* in = nullptr;   // prompt answers; null reads as end of input
   int stdin_fd = 0;             // archive input when no -i/file is given
   int stdout_fd = 1;            // archive output when no -o is given
   bool stdout_is_terminal = false;
-  const Clock* clock = nullptr;  // default RealClock()
+  bool stderr_is_terminal = false;  // progress bars are drawn on `err` only then
+  const Clock* clock = nullptr;     // default RealClock()
+  std::optional<absl::TimeZone> zone;  // zone-less `until` values; default LocalTimeZone()
   // Default root when --root is not given (design.md): /var/lib/reclaim as
   // root, else $XDG_DATA_HOME/reclaim or ~/.local/share/reclaim.
   std::string default_root;
+  // false skips fsync in the store (tests only; LocalStoreOptions::sync).
+  bool store_sync = true;
+  const CancelToken* cancel = nullptr;          // set on SIGINT by main()
+  std::atomic<bool>* interruptible = nullptr;   // see the file comment
+  absl::Duration progress_delay = absl::Milliseconds(500);  // before a bar appears
+  absl::Duration wait_poll = absl::Milliseconds(50);        // `--wait` retry interval
 };
 
 // The default store root for this process, per design.md.

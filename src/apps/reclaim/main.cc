@@ -1,19 +1,60 @@
 // reclaim: Docker-exact image pruning. main() wires the process environment into
 // the CLI (cli/); the commands live there.
+//
+// Signals: SIGINT and SIGTERM set a CancelToken while a command that honours it
+// runs (the prunes, a `--wait` for the store; CliEnv::interruptible): the
+// command stops between phases, prints what it did, and exits 130. Otherwise,
+// and on a second signal, the default action ends the process (the store's
+// commit protocol makes that safe).
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "cli/cli.h"
+#include "service/prune/cancel.h"
+
+namespace {
+
+reclaim::CancelToken g_cancel;
+std::atomic<bool> g_interruptible{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void OnSignal(int sig) {
+  // Only async-signal-safe work here: atomics, signal(2), raise(3).
+  if (g_interruptible.load() && !g_cancel.cancelled()) {
+    g_cancel.Cancel();
+    return;
+  }
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+void InstallHandlers() {
+  struct sigaction sa = {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a blocking read returns EINTR
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  InstallHandlers();
   reclaim::CliEnv env;
   env.out = &std::cout;
   env.err = &std::cerr;
+  env.in = &std::cin;
   env.stdout_is_terminal = ::isatty(1) != 0;
+  env.stderr_is_terminal = ::isatty(2) != 0;
   env.default_root = reclaim::DefaultRoot();
+  env.cancel = &g_cancel;
+  env.interruptible = &g_interruptible;
   std::vector<std::string> args(argv + 1, argv + argc);
   const int status = reclaim::RunCli(args, env);
   std::cout.flush();

@@ -1,0 +1,63 @@
+#include "cli/progress.h"
+
+#include <chrono>
+#include <ostream>
+#include <utility>
+
+#include "core/human_size.h"
+
+namespace reclaim {
+namespace {
+
+constexpr int kBarCells = 50;
+
+absl::Time MonotonicNow() {
+  const auto since = std::chrono::steady_clock::now().time_since_epoch();
+  return absl::UnixEpoch() + absl::FromChrono(since);
+}
+
+std::string PadLeft(const std::string& s, size_t width) {
+  return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
+}
+
+}  // namespace
+
+ProgressBar::ProgressBar(std::ostream& out, std::string label, int64_t total,
+                         absl::Duration delay, absl::Duration interval,
+                         std::function<absl::Time()> now)
+    : out_(out),
+      label_(std::move(label)),
+      total_(total),
+      delay_(delay),
+      interval_(interval),
+      now_(now ? std::move(now) : std::function<absl::Time()>(MonotonicNow)),
+      start_(now_()) {}
+
+std::string ProgressBar::Render(const std::string& label, int64_t current, int64_t total) {
+  const std::string cur = HumanSizeBytes(static_cast<uint64_t>(current < 0 ? 0 : current));
+  if (total <= 0) return label + "  " + PadLeft(cur, 8);
+  int cells = static_cast<int>(static_cast<double>(current) / static_cast<double>(total) * 100) / 2;
+  if (cells > kBarCells) cells = kBarCells;
+  if (cells < 0) cells = 0;
+  std::string bar = "[" + std::string(cells, '=') + ">" + std::string(kBarCells - cells, ' ') + "] ";
+  std::string numbers = PadLeft(cur, 8);
+  if (current <= total) numbers += "/" + HumanSizeBytes(static_cast<uint64_t>(total));
+  return label + "  " + bar + numbers;
+}
+
+void ProgressBar::Update(int64_t current) {
+  const absl::Time now = now_();
+  if (now - start_ < delay_) return;
+  if (drawn_ && now - last_draw_ < interval_) return;
+  out_ << "\r" << Render(label_, current, total_) << "\x1b[K" << std::flush;
+  last_draw_ = now;
+  drawn_ = true;
+}
+
+void ProgressBar::Finish() {
+  if (!drawn_) return;
+  out_ << "\r\x1b[K" << std::flush;
+  drawn_ = false;
+}
+
+}  // namespace reclaim

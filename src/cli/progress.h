@@ -1,0 +1,61 @@
+// File: cli/progress.h
+//
+// A one-line progress bar for long operations on a terminal (`reclaim image
+// load` on stderr), drawn the way the docker CLI draws a JSON progress message
+// (jsonmessage.JSONProgress): a 50-cell bar and `current/total` in go-units
+// HumanSize, redrawn in place with a carriage return:
+//
+//   Loading  [=========================>                         ]  12.35MB/24.7MB
+//
+// With an unknown total (a pipe) only the bytes so far are shown. Nothing is
+// drawn before `delay` has passed, so short operations print nothing, and
+// redraws are at most one per `interval`. Finish() erases the line when
+// something was drawn, so the command's own output starts on a clean line.
+//
+//   ProgressBar bar(err, "Loading", file_size);
+//   options.progress = [&](const LoadProgress& p) { bar.Update(p.bytes_read); };
+//   ... bar.Finish();
+//
+// Thread-safety: one thread at a time.
+#ifndef RECLAIM_CLI_PROGRESS_H_
+#define RECLAIM_CLI_PROGRESS_H_
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace reclaim {
+
+class ProgressBar {
+ public:
+  // `total` <= 0: unknown. `now` is the time source (default: a monotonic clock).
+  ProgressBar(std::ostream& out, std::string label, int64_t total,
+              absl::Duration delay = absl::Milliseconds(500),
+              absl::Duration interval = absl::Milliseconds(100),
+              std::function<absl::Time()> now = nullptr);
+
+  void Update(int64_t current);
+  void Finish();
+  bool drawn() const { return drawn_; }
+
+  // The text of one frame, without the leading "\r" and the erase sequence.
+  static std::string Render(const std::string& label, int64_t current, int64_t total);
+
+ private:
+  std::ostream& out_;
+  const std::string label_;
+  const int64_t total_;
+  const absl::Duration delay_;
+  const absl::Duration interval_;
+  std::function<absl::Time()> now_;
+  absl::Time start_;
+  absl::Time last_draw_ = absl::InfinitePast();
+  bool drawn_ = false;
+};
+
+}  // namespace reclaim
+
+#endif  // RECLAIM_CLI_PROGRESS_H_
