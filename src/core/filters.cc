@@ -1,5 +1,7 @@
 #include "core/filters.h"
 
+#include "core/go_json.h"
+
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -279,66 +281,6 @@ bool DecodeMapOfList(const RawDoc& doc, Fields* fields) {
   return ok;
 }
 
-// Go's encoding/json string encoding (json.Marshal, HTML escaping on).
-void AppendGoJSONString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out->append("\\\"");
-          break;
-        case '\\':
-          out->append("\\\\");
-          break;
-        case '\b':
-          out->append("\\b");
-          break;
-        case '\f':
-          out->append("\\f");
-          break;
-        case '\n':
-          out->append("\\n");
-          break;
-        case '\r':
-          out->append("\\r");
-          break;
-        case '\t':
-          out->append("\\t");
-          break;
-        default:
-          if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-            out->append("\\u00");
-            out->push_back(kHex[c >> 4]);
-            out->push_back(kHex[c & 0xF]);
-          } else {
-            out->push_back(static_cast<char>(c));
-          }
-      }
-      ++i;
-      continue;
-    }
-    const size_t len = Utf8SequenceLength(s, i);
-    if (len == 0) {
-      out->append("\\ufffd");
-      ++i;
-      continue;
-    }
-    // U+2028 / U+2029 are E2 80 A8 / E2 80 A9.
-    if (len == 3 && c == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-        (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
-         static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
-      out->append(static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029");
-    } else {
-      out->append(s.substr(i, len));
-    }
-    i += len;
-  }
-  out->push_back('"');
-}
 
 absl::Status InvalidArgument(std::string message) { return absl::InvalidArgumentError(message); }
 
@@ -393,13 +335,13 @@ std::string FilterArgs::ToJSON() const {
   for (const auto& [key, values] : fields_) {
     if (!first_key) out.push_back(',');
     first_key = false;
-    AppendGoJSONString(key, &out);
+    AppendGoJsonQuoted(key, GoHtmlEscape::kOn, &out);
     out.append(":{");
     bool first_value = true;
     for (const auto& [value, flag] : values) {
       if (!first_value) out.push_back(',');
       first_value = false;
-      AppendGoJSONString(value, &out);
+      AppendGoJsonQuoted(value, GoHtmlEscape::kOn, &out);
       out.append(flag ? ":true" : ":false");
     }
     out.push_back('}');

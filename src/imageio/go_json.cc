@@ -2,41 +2,11 @@
 
 #include <cstdint>
 
+#include "core/go_json.h"
 #include "core/media_types.h"
 
 namespace reclaim {
 namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
-
-// Go's utf8.DecodeRuneInString: the rune and its length, or (-1, 1) for an
-// invalid sequence (overlong, surrogate, > U+10FFFF, truncated).
-std::pair<int32_t, size_t> DecodeRune(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<uint8_t>(s[i + k]); };
-  const uint8_t c0 = b(0);
-  const size_t left = s.size() - i;
-  auto cont = [&](size_t k) { return k < left && (b(k) & 0xC0) == 0x80; };
-  if (c0 < 0x80) return {c0, 1};
-  if (c0 >= 0xC2 && c0 <= 0xDF) {
-    if (!cont(1)) return {-1, 1};
-    return {((c0 & 0x1F) << 6) | (b(1) & 0x3F), 2};
-  }
-  if (c0 >= 0xE0 && c0 <= 0xEF) {
-    if (!cont(1) || !cont(2)) return {-1, 1};
-    const uint8_t c1 = b(1);
-    if (c0 == 0xE0 && c1 < 0xA0) return {-1, 1};  // overlong
-    if (c0 == 0xED && c1 > 0x9F) return {-1, 1};  // surrogate
-    return {((c0 & 0x0F) << 12) | ((c1 & 0x3F) << 6) | (b(2) & 0x3F), 3};
-  }
-  if (c0 >= 0xF0 && c0 <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return {-1, 1};
-    const uint8_t c1 = b(1);
-    if (c0 == 0xF0 && c1 < 0x90) return {-1, 1};
-    if (c0 == 0xF4 && c1 > 0x8F) return {-1, 1};
-    return {((c0 & 0x07) << 18) | ((c1 & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F), 4};
-  }
-  return {-1, 1};
-}
 
 void AppendField(std::string& out, bool& first, std::string_view name, std::string_view value) {
   if (!first) out += ',';
@@ -59,61 +29,7 @@ std::string DescriptorArray(const std::vector<Descriptor>& v) {
 
 }  // namespace
 
-std::string GoJsonString(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '"';
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<uint8_t>(s[i]);
-    if (c < 0x80) {
-      if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&') {
-        out += static_cast<char>(c);
-      } else {
-        switch (c) {
-          case '"':
-            out += "\\\"";
-            break;
-          case '\\':
-            out += "\\\\";
-            break;
-          case '\b':
-            out += "\\b";
-            break;
-          case '\f':
-            out += "\\f";
-            break;
-          case '\n':
-            out += "\\n";
-            break;
-          case '\r':
-            out += "\\r";
-            break;
-          case '\t':
-            out += "\\t";
-            break;
-          default:
-            out += "\\u00";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
-        }
-      }
-      ++i;
-      continue;
-    }
-    auto [rune, len] = DecodeRune(s, i);
-    if (rune < 0) {
-      out += "\\ufffd";
-    } else if (rune == 0x2028 || rune == 0x2029) {
-      out += rune == 0x2028 ? "\\u2028" : "\\u2029";
-    } else {
-      out.append(s.data() + i, len);
-    }
-    i += len;
-  }
-  out += '"';
-  return out;
-}
+std::string GoJsonString(std::string_view s) { return GoJsonQuoted(s, GoHtmlEscape::kOn); }
 
 std::string GoJsonStringMap(const std::map<std::string, std::string>& m) {
   std::string out = "{";
