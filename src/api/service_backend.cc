@@ -1,0 +1,679 @@
+// File: api/service_backend.cc
+#include "api/service_backend.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "api/api_version.h"
+#include "core/human_size.h"
+#include "core/reference.h"
+#include "core/status.h"
+#include "core/timestamp.h"
+#include "imageio/go_json.h"
+#include "service/prune/report.h"
+#include "service/system_df.h"
+
+namespace reclaim {
+
+namespace {
+
+constexpr char kGoZeroTime[] = "0001-01-01T00:00:00Z";
+
+struct HostFacts {
+  std::string kernel;        // uname -r
+  std::string machine;       // uname -m (Info.Architecture)
+  std::string go_arch;       // Go's GOARCH (Version.Arch)
+  std::string hostname;
+  std::string os_name;       // PRETTY_NAME of /etc/os-release
+  int64_t ncpu = 0;
+  int64_t mem_total = 0;
+};
+
+const HostFacts& Host() {
+  static const HostFacts* facts = [] {
+    auto* f = new HostFacts;
+    struct utsname u;
+    if (::uname(&u) == 0) {
+      f->kernel = u.release;
+      f->machine = u.machine;
+      f->hostname = u.nodename;
+    }
+    const std::pair<const char*, const char*> arch[] = {
+        {"x86_64", "amd64"}, {"aarch64", "arm64"}, {"armv7l", "arm"}, {"i686", "386"},
+        {"ppc64le", "ppc64le"}, {"s390x", "s390x"}, {"riscv64", "riscv64"}};
+    f->go_arch = f->machine;
+    for (const auto& [uname_arch, go] : arch) {
+      if (f->machine == uname_arch) f->go_arch = go;
+    }
+    std::ifstream os("/etc/os-release");
+    for (std::string line; std::getline(os, line);) {
+      if (line.rfind("PRETTY_NAME=", 0) == 0) {
+        std::string v = line.substr(12);
+        if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+        f->os_name = v;
+      }
+    }
+    f->ncpu = static_cast<int64_t>(std::thread::hardware_concurrency());
+    long pages = ::sysconf(_SC_PHYS_PAGES);
+    long page_size = ::sysconf(_SC_PAGE_SIZE);
+    if (pages > 0 && page_size > 0) f->mem_total = static_cast<int64_t>(pages) * page_size;
+    return f;
+  }();
+  return *facts;
+}
+
+Json StringArray(const std::vector<std::string>& v) {
+  Json a = Json::array();
+  for (const std::string& s : v) a.push_back(s);
+  return a;
+}
+
+// A nil Go slice: null when empty.
+Json StringArrayOrNull(const std::vector<std::string>& v) {
+  return v.empty() ? Json(nullptr) : StringArray(v);
+}
+
+Json LabelsJson(const Labels& labels) {
+  Json j = Json::object();
+  for (const auto& [k, v] : labels) j[k] = v;
+  return j;
+}
+
+Json DescriptorJson(const Descriptor& d) { return Json::parse(GoJsonDescriptor(d)); }
+
+std::string GoTime(const std::optional<absl::Time>& t) {
+  return t.has_value() ? FormatRfc3339Nano(*t) : kGoZeroTime;
+}
+
+// Go's container.StrSlice: null, a string, or an array of strings.
+absl::StatusOr<std::vector<std::string>> StrSlice(const Json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::vector<std::string>{};
+  if (it->is_string()) return std::vector<std::string>{it->get<std::string>()};
+  if (it->is_array()) {
+    std::vector<std::string> out;
+    for (const Json& e : *it) {
+      if (!e.is_string()) break;
+      out.push_back(e.get<std::string>());
+    }
+    if (out.size() == it->size()) return out;
+  }
+  return absl::InvalidArgumentError(std::string("invalid JSON: ") + key +
+                                    " must be a string or an array of strings");
+}
+
+absl::StatusOr<Platform> ParsePlatformText(const std::string& text) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t slash = text.find('/', start);
+    parts.push_back(text.substr(start, slash == std::string::npos ? slash : slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty()) {
+    return absl::InvalidArgumentError("invalid platform \"" + text +
+                                      "\": want os/arch or os/arch/variant");
+  }
+  Platform p;
+  p.os = parts[0];
+  p.architecture = parts[1];
+  if (parts.size() == 3) p.variant = parts[2];
+  return p;
+}
+
+// moby's container states, for the `status` filter.
+bool IsContainerState(const std::string& s) {
+  static const std::set<std::string> kStates = {"created", "restarting", "running", "removing",
+                                                "paused",  "exited",     "dead"};
+  return kStates.count(s) > 0;
+}
+
+bool LabelsMatch(const Labels& labels, const std::vector<std::string>& wanted) {
+  for (const std::string& w : wanted) {
+    size_t eq = w.find('=');
+    std::string key = w.substr(0, eq);
+    auto it = labels.find(key);
+    if (it == labels.end()) return false;
+    if (eq != std::string::npos && it->second != w.substr(eq + 1)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// JSON shapes
+
+Json ImageSummaryJson(const ImageSummary& s, std::string_view api_version, bool in_list) {
+  std::vector<std::string> tags = s.repo_tags;
+  std::vector<std::string> digests = s.repo_digests;
+  if (ApiVersionLessThan(api_version, "1.43") && tags.empty() && digests.empty()) {
+    tags = {"<none>:<none>"};
+    digests = {"<none>@<none>"};
+  }
+  Json j = Json::object();
+  j["Containers"] = in_list ? int64_t{-1} : s.containers;
+  j["Created"] = absl::ToUnixSeconds(s.created);
+  j["Id"] = s.id.str();
+  j["Labels"] = s.labels.has_value() ? LabelsJson(*s.labels) : Json(nullptr);
+  j["ParentId"] = s.parent_id;
+  if (ApiVersionAtLeast(api_version, "1.48")) j["Descriptor"] = DescriptorJson(s.target);
+  j["RepoDigests"] = StringArray(digests);
+  j["RepoTags"] = StringArray(tags);
+  j["SharedSize"] = s.shared_size;
+  j["Size"] = s.size;
+  if (ApiVersionLessThan(api_version, "1.44")) j["VirtualSize"] = s.size;
+  return j;
+}
+
+Json ImageInspectJson(const ImageInspect& i, std::string_view api_version) {
+  Json j = Json::object();
+  j["Id"] = i.id.str();
+  j["RepoTags"] = StringArray(i.repo_tags);
+  j["RepoDigests"] = StringArray(i.repo_digests);
+  j["Parent"] = i.parent;
+  j["Comment"] = i.comment;
+  if (i.created.has_value()) j["Created"] = FormatRfc3339Nano(*i.created);
+  j["DockerVersion"] = i.docker_version;
+  j["Author"] = i.author;
+  j["Config"] = i.config;
+  j["Architecture"] = i.architecture;
+  if (!i.variant.empty()) j["Variant"] = i.variant;
+  j["Os"] = i.os;
+  if (!i.os_version.empty()) j["OsVersion"] = i.os_version;
+  j["Size"] = i.size;
+  if (ApiVersionLessThan(api_version, "1.44")) j["VirtualSize"] = i.size;
+  j["GraphDriver"] = Json{{"Data", nullptr}, {"Name", i.graph_driver}};
+  Json rootfs = Json::object();
+  rootfs["Type"] = i.rootfs_type;
+  if (!i.rootfs_layers.empty()) rootfs["Layers"] = StringArray(i.rootfs_layers);
+  j["RootFS"] = rootfs;
+  j["Metadata"] = Json{{"LastTagTime", GoTime(i.last_tag_time)}};
+  if (ApiVersionAtLeast(api_version, "1.48")) j["Descriptor"] = DescriptorJson(i.descriptor);
+  return j;
+}
+
+Json ContainerSummaryJson(const ContainerInfo& c, bool with_size, int64_t size_rw,
+                          int64_t size_root_fs) {
+  Json j = Json::object();
+  j["Id"] = c.id;
+  j["Names"] = Json::array({"/" + c.name});
+  j["Image"] = c.image;
+  j["ImageID"] = c.image_id.str();
+  j["Command"] = c.Command();
+  j["Created"] = absl::ToUnixSeconds(c.created);
+  j["Ports"] = Json::array();
+  if (with_size) {
+    j["SizeRw"] = size_rw;
+    j["SizeRootFs"] = size_root_fs;
+  }
+  j["Labels"] = LabelsJson(c.labels);
+  j["State"] = c.state;
+  j["Status"] = c.status;
+  j["HostConfig"] = Json{{"NetworkMode", "default"}};
+  j["NetworkSettings"] = Json{{"Networks", Json::object()}};
+  j["Mounts"] = Json::array();
+  return j;
+}
+
+namespace {
+
+Json ContainerInspectJson(const ContainerInfo& c, bool with_size, int64_t size_root_fs) {
+  std::vector<std::string> argv = c.entrypoint;
+  argv.insert(argv.end(), c.cmd.begin(), c.cmd.end());
+  Json j = Json::object();
+  j["Id"] = c.id;
+  j["Created"] = FormatRfc3339Nano(c.created);
+  j["Path"] = argv.empty() ? std::string() : argv.front();
+  j["Args"] = StringArray(argv.empty() ? argv : std::vector<std::string>(argv.begin() + 1, argv.end()));
+  Json state = Json::object();
+  state["Status"] = c.state;
+  state["Running"] = false;
+  state["Paused"] = false;
+  state["Restarting"] = false;
+  state["OOMKilled"] = false;
+  state["Dead"] = false;
+  state["Pid"] = 0;
+  state["ExitCode"] = 0;
+  state["Error"] = "";
+  state["StartedAt"] = kGoZeroTime;
+  state["FinishedAt"] = kGoZeroTime;
+  j["State"] = state;
+  j["Image"] = c.image_id.str();
+  j["ResolvConfPath"] = "";
+  j["HostnamePath"] = "";
+  j["HostsPath"] = "";
+  j["LogPath"] = "";
+  j["Name"] = "/" + c.name;
+  j["RestartCount"] = 0;
+  j["Driver"] = "";
+  j["Platform"] = "linux";
+  j["MountLabel"] = "";
+  j["ProcessLabel"] = "";
+  j["AppArmorProfile"] = "";
+  j["ExecIDs"] = nullptr;
+  j["HostConfig"] = Json{{"NetworkMode", "default"}};
+  j["GraphDriver"] = Json{{"Data", nullptr}, {"Name", ""}};
+  if (with_size) {
+    j["SizeRw"] = 0;
+    j["SizeRootFs"] = size_root_fs;
+  }
+  j["Mounts"] = Json::array();
+  Json config = Json::object();
+  config["Hostname"] = c.id.substr(0, 12);
+  config["Domainname"] = "";
+  config["User"] = "";
+  config["AttachStdin"] = false;
+  config["AttachStdout"] = false;
+  config["AttachStderr"] = false;
+  config["Tty"] = false;
+  config["OpenStdin"] = false;
+  config["StdinOnce"] = false;
+  config["Env"] = StringArrayOrNull(c.env);
+  config["Cmd"] = StringArrayOrNull(c.cmd);
+  config["Image"] = c.image;
+  config["Volumes"] = nullptr;
+  config["WorkingDir"] = "";
+  config["Entrypoint"] = StringArrayOrNull(c.entrypoint);
+  config["OnBuild"] = nullptr;
+  config["Labels"] = LabelsJson(c.labels);
+  j["Config"] = config;
+  j["NetworkSettings"] = Json{{"Networks", Json::object()}};
+  return j;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// ServiceBackend
+
+ServiceBackend::ServiceBackend(ImageService& images, ContainerService& containers,
+                               ServiceBackendOptions options)
+    : images_(images), containers_(containers), options_(std::move(options)) {}
+
+absl::StatusOr<Json> ServiceBackend::Version(const RequestContext&) {
+  const HostFacts& h = Host();
+  Json details = Json::object();
+  details["ApiVersion"] = std::string(kMaxApiVersion);
+  details["MinAPIVersion"] = std::string(kMinApiVersion);
+  details["GitCommit"] = options_.git_commit;
+  details["GoVersion"] = "";
+  details["Os"] = "linux";
+  details["Arch"] = h.go_arch;
+  details["KernelVersion"] = h.kernel;
+  details["Experimental"] = "false";
+  details["BuildTime"] = "";
+  Json engine = Json::object();
+  engine["Name"] = "Engine";
+  engine["Version"] = options_.version;
+  engine["Details"] = details;
+
+  Json j = Json::object();
+  j["Platform"] = Json{{"Name", "reclaim"}};
+  j["Components"] = Json::array({engine});
+  j["Version"] = options_.version;
+  j["ApiVersion"] = std::string(kMaxApiVersion);
+  j["MinAPIVersion"] = std::string(kMinApiVersion);
+  j["GitCommit"] = options_.git_commit;
+  j["GoVersion"] = "";
+  j["Os"] = "linux";
+  j["Arch"] = h.go_arch;
+  j["KernelVersion"] = h.kernel;
+  j["BuildTime"] = "";
+  return j;
+}
+
+absl::StatusOr<Json> ServiceBackend::Info(const RequestContext&) {
+  const HostFacts& h = Host();
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> records, images_.store().ListImages());
+  std::set<std::string> ids;
+  for (const ImageRecord& r : records) ids.insert(r.target.digest.str());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerInfo> containers, containers_.List());
+  int64_t n = static_cast<int64_t>(containers.size());
+
+  Json swarm = Json::object();
+  swarm["NodeID"] = "";
+  swarm["NodeAddr"] = "";
+  swarm["LocalNodeState"] = "inactive";
+  swarm["ControlAvailable"] = false;
+  swarm["Error"] = "";
+  swarm["RemoteManagers"] = nullptr;
+
+  Json j = Json::object();
+  j["ID"] = "";
+  j["Containers"] = n;
+  j["ContainersRunning"] = 0;
+  j["ContainersPaused"] = 0;
+  j["ContainersStopped"] = n;
+  j["Images"] = static_cast<int64_t>(ids.size());
+  j["Driver"] = options_.driver;
+  j["DriverStatus"] = Json::array({Json::array({"Store", images_.store().Describe()})});
+  j["KernelVersion"] = h.kernel;
+  j["OperatingSystem"] = h.os_name;
+  j["OSType"] = "linux";
+  j["Architecture"] = h.machine;
+  j["NCPU"] = h.ncpu;
+  j["MemTotal"] = h.mem_total;
+  j["DockerRootDir"] = options_.root_dir;
+  j["Name"] = h.hostname;
+  j["ServerVersion"] = options_.version;
+  j["Swarm"] = swarm;
+  j["Warnings"] = nullptr;
+  return j;
+}
+
+absl::StatusOr<Json> ServiceBackend::DiskUsage(const RequestContext& ctx, const DiskUsageQuery& q) {
+  RECLAIM_ASSIGN_OR_RETURN(SystemDf df, ComputeSystemDf(images_, containers_));
+  Json j = Json::object();
+  j["LayersSize"] = q.images ? df.layers_size : 0;
+  if (q.images) {
+    Json images = Json::array();
+    for (const ImageSummary& s : df.images) {
+      images.push_back(ImageSummaryJson(s, ctx.api_version, /*in_list=*/false));
+    }
+    j["Images"] = images;
+  } else {
+    j["Images"] = nullptr;
+  }
+  if (q.containers) {
+    Json containers = Json::array();
+    for (const SystemDfContainer& c : df.containers) {
+      containers.push_back(ContainerSummaryJson(c.info, true, c.size_rw, c.size_root_fs));
+    }
+    j["Containers"] = containers;
+  } else {
+    j["Containers"] = nullptr;
+  }
+  j["Volumes"] = q.volumes ? Json::array() : Json(nullptr);
+  j["BuildCache"] = q.build_cache ? Json::array() : Json(nullptr);
+  return j;
+}
+
+absl::StatusOr<Json> ServiceBackend::ListImages(const RequestContext& ctx,
+                                                const ImageListQuery& q) {
+  ImageListOptions o;
+  o.filters = q.filters;
+  o.all = q.all;
+  o.shared_size = q.shared_size;
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageSummary> summaries, images_.List(o));
+  Json out = Json::array();
+  for (const ImageSummary& s : summaries) {
+    out.push_back(ImageSummaryJson(s, ctx.api_version, /*in_list=*/true));
+  }
+  return out;
+}
+
+absl::StatusOr<Json> ServiceBackend::InspectImage(const RequestContext& ctx, std::string_view name) {
+  RECLAIM_ASSIGN_OR_RETURN(ImageInspect i, images_.Inspect(name));
+  return ImageInspectJson(i, ctx.api_version);
+}
+
+absl::StatusOr<Json> ServiceBackend::ImageHistory(const RequestContext&, std::string_view name) {
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageHistoryItem> items, images_.History(name));
+  Json out = Json::array();
+  for (const ImageHistoryItem& h : items) {
+    Json j = Json::object();
+    j["Comment"] = h.comment;
+    j["Created"] = h.created;
+    j["CreatedBy"] = h.created_by;
+    j["Id"] = h.id;
+    j["Size"] = h.size;
+    j["Tags"] = StringArrayOrNull(h.tags);
+    out.push_back(j);
+  }
+  return out;
+}
+
+absl::Status ServiceBackend::TagImage(const RequestContext&, std::string_view name,
+                                      std::string_view repo, std::string_view tag) {
+  return images_.Tag(name, repo, tag).status();
+}
+
+absl::StatusOr<Json> ServiceBackend::RemoveImage(const RequestContext&, std::string_view name,
+                                                 const ImageRemoveQuery& q) {
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ReportItem> items,
+                           images_.Remove(name, q.force, q.noprune));
+  Json out = Json::array();
+  for (const ReportItem& item : items) {
+    Json j = Json::object();
+    if (!item.deleted.empty()) j["Deleted"] = item.deleted;
+    if (!item.untagged.empty()) j["Untagged"] = item.untagged;
+    out.push_back(j);
+  }
+  return out;
+}
+
+absl::StatusOr<Json> ServiceBackend::PruneImages(const RequestContext&, const ImagePruneQuery& q) {
+  PruneRequest request;
+  request.dry_run = q.dry_run;
+  RECLAIM_ASSIGN_OR_RETURN(PruneResult result, images_.prune().Prune(q.filters, request));
+  if (absl::Status errors = result.ErrorStatus(); !errors.ok()) {
+    // What was done is not lost: the message says what was pruned anyway.
+    size_t untagged = 0;
+    for (const ReportItem& item : result.report.images_deleted) {
+      if (!item.untagged.empty()) ++untagged;
+    }
+    return absl::Status(errors.code(),
+                        std::string(errors.message()) + "\n(pruned anyway: " +
+                            std::to_string(untagged) + " image(s), " +
+                            HumanSizeBytes(result.report.space_reclaimed) + " reclaimed)");
+  }
+  return Json::parse(ReportJson(result.report));
+}
+
+absl::StatusOr<std::vector<std::string>> ServiceBackend::LoadImages(const RequestContext&,
+                                                                    ByteSource& archive,
+                                                                    const ImageLoadQuery& q,
+                                                                    JsonMessageWriter& progress) {
+  LoadOptions o;
+  if (!q.quiet) {
+    o.progress = [&progress](const LoadProgress& p) {
+      Json m = Json::object();
+      m["status"] = "Loading";
+      m["progressDetail"] = Json{{"current", p.bytes_read}};
+      m["id"] = p.entry;
+      // A client that stopped reading fails the answer later; the load goes on.
+      (void)progress.Write(m);
+    };
+  }
+  RECLAIM_ASSIGN_OR_RETURN(LoadResult result, images_.Load(archive, o));
+  std::vector<std::string> lines;
+  for (const LoadedImage& image : result.images) lines.push_back(image.Message() + "\n");
+  return lines;
+}
+
+absl::StatusOr<std::string> ServiceBackend::ImportImage(const RequestContext&, ByteSource& rootfs,
+                                                        const ImageImportQuery& q,
+                                                        JsonMessageWriter&) {
+  if (q.source != "-") {
+    return absl::UnimplementedError("reclaim cannot import from a URL: " + q.source +
+                                    "; send the archive in the request body (fromSrc=-)");
+  }
+  if (!q.changes.empty()) {
+    return absl::UnimplementedError("reclaim does not support --change on import yet: " +
+                                    q.changes.front());
+  }
+  ImportOptions o;
+  if (!q.repo.empty()) {
+    // moby's RepoTagReference.
+    RECLAIM_ASSIGN_OR_RETURN(Reference ref, ParseNormalizedNamed(q.repo));
+    if (ref.HasDigest()) return absl::InvalidArgumentError("cannot import digest reference");
+    if (!q.tag.empty()) {
+      RECLAIM_ASSIGN_OR_RETURN(ref, WithTag(ref, q.tag));
+    }
+    o.name = ref.String();
+  }
+  o.message = q.message;
+  if (!q.platform.empty()) {
+    RECLAIM_ASSIGN_OR_RETURN(Platform p, ParsePlatformText(q.platform));
+    o.platform = p;
+  }
+  RECLAIM_ASSIGN_OR_RETURN(ImportResult result, images_.Import(rootfs, o));
+  return result.target.digest.str();
+}
+
+absl::Status ServiceBackend::SaveImages(const RequestContext&, const std::vector<std::string>& names,
+                                        ByteSink& out) {
+  return images_.Save(names, out).status();
+}
+
+absl::StatusOr<Json> ServiceBackend::CreateContainer(const RequestContext&,
+                                                     const ContainerCreateQuery& q) {
+  ContainerCreateRequest r;
+  r.name = q.name;
+  if (auto it = q.body.find("Image"); it != q.body.end() && !it->is_null()) {
+    if (!it->is_string()) return absl::InvalidArgumentError("invalid JSON: Image must be a string");
+    r.image = it->get<std::string>();
+  }
+  RECLAIM_ASSIGN_OR_RETURN(r.cmd, StrSlice(q.body, "Cmd"));
+  RECLAIM_ASSIGN_OR_RETURN(r.entrypoint, StrSlice(q.body, "Entrypoint"));
+  if (auto it = q.body.find("Env"); it != q.body.end() && !it->is_null()) {
+    if (!it->is_array()) return absl::InvalidArgumentError("invalid JSON: Env must be an array");
+    for (const Json& e : *it) {
+      if (!e.is_string()) return absl::InvalidArgumentError("invalid JSON: Env must hold strings");
+      r.env.push_back(e.get<std::string>());
+    }
+  }
+  if (auto it = q.body.find("Labels"); it != q.body.end() && !it->is_null()) {
+    if (!it->is_object()) return absl::InvalidArgumentError("invalid JSON: Labels must be an object");
+    for (auto l = it->begin(); l != it->end(); ++l) {
+      if (!l.value().is_string()) {
+        return absl::InvalidArgumentError("invalid JSON: label values must be strings");
+      }
+      r.labels[l.key()] = l.value().get<std::string>();
+    }
+  }
+  RECLAIM_ASSIGN_OR_RETURN(ContainerCreateResult created, containers_.Create(r));
+  Json j = Json::object();
+  j["Id"] = created.id;
+  j["Warnings"] = StringArray(created.warnings);
+  return j;
+}
+
+absl::StatusOr<Json> ServiceBackend::ListContainers(const RequestContext&,
+                                                    const ContainerListQuery& q) {
+  RECLAIM_RETURN_IF_ERROR(q.filters.Validate({"ancestor", "before", "expose", "exited", "health",
+                                              "id", "isolation", "is-task", "label", "name",
+                                              "network", "publish", "since", "status", "volume"}));
+  bool all = q.all;
+  for (const std::string& s : q.filters.Get("status")) {
+    if (!IsContainerState(s)) return InvalidFilterError("status", {s});
+    all = true;  // moby: a status filter lists stopped containers too
+  }
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerInfo> containers, containers_.List());
+  // reclaim's containers never run: without -a (or a limit) moby shows none.
+  if (!all && q.limit <= 0) return Json::array();
+
+  std::optional<ImageService::DiskUsage> usage;
+  if (q.size) {
+    RECLAIM_ASSIGN_OR_RETURN(usage, images_.Usage());
+  }
+  auto root_fs_size = [&](const ContainerInfo& c) -> int64_t {
+    if (!usage.has_value()) return 0;
+    for (const ImageSummary& s : usage->images) {
+      if (s.id == c.image_id) return s.size;
+    }
+    return 0;
+  };
+  // `before` / `since`: containers created before / after the named one.
+  auto created_of = [&](const std::string& ref) -> absl::StatusOr<absl::Time> {
+    RECLAIM_ASSIGN_OR_RETURN(ContainerInfo c, containers_.Inspect(ref));
+    return c.created;
+  };
+  std::vector<absl::Time> before;
+  std::vector<absl::Time> since;
+  for (const std::string& b : q.filters.Get("before")) {
+    RECLAIM_ASSIGN_OR_RETURN(absl::Time t, created_of(b));
+    before.push_back(t);
+  }
+  for (const std::string& s : q.filters.Get("since")) {
+    RECLAIM_ASSIGN_OR_RETURN(absl::Time t, created_of(s));
+    since.push_back(t);
+  }
+
+  auto matches = [&](const ContainerInfo& c) {
+    for (const std::string& id : q.filters.Get("id")) {
+      if (c.id.rfind(id, 0) != 0) return false;
+    }
+    for (const std::string& name : q.filters.Get("name")) {
+      if (("/" + c.name).find(name) == std::string::npos) return false;
+    }
+    if (!LabelsMatch(c.labels, q.filters.Get("label"))) return false;
+    for (const std::string& s : q.filters.Get("status")) {
+      if (s != c.state) return false;
+    }
+    std::vector<std::string> ancestors = q.filters.Get("ancestor");
+    if (!ancestors.empty()) {
+      bool any = false;
+      for (const std::string& a : ancestors) {
+        std::string hex = a.rfind("sha256:", 0) == 0 ? a.substr(7) : a;
+        if (a == c.image || (!hex.empty() && c.image_id.hex().rfind(hex, 0) == 0)) any = true;
+        absl::StatusOr<Reference> want = ParseNormalizedNamed(a);
+        absl::StatusOr<Reference> have = ParseNormalizedNamed(c.image);
+        if (want.ok() && have.ok() && TagNameOnly(*want) == TagNameOnly(*have)) any = true;
+      }
+      if (!any) return false;
+    }
+    for (const absl::Time& t : before) {
+      if (!(c.created < t)) return false;
+    }
+    for (const absl::Time& t : since) {
+      if (!(c.created > t)) return false;
+    }
+    // Nothing reclaim records ever exited, has ports, volumes or networks.
+    for (const char* none : {"exited", "expose", "publish", "volume", "network", "isolation"}) {
+      if (q.filters.Contains(none)) return false;
+    }
+    for (const std::string& h : q.filters.Get("health")) {
+      if (h != "none") return false;
+    }
+    for (const std::string& t : q.filters.Get("is-task")) {
+      if (t == "true") return false;
+    }
+    return true;
+  };
+
+  Json out = Json::array();
+  for (const ContainerInfo& c : containers) {
+    if (!matches(c)) continue;
+    out.push_back(ContainerSummaryJson(c, q.size, 0, root_fs_size(c)));
+    if (q.limit > 0 && static_cast<int64_t>(out.size()) >= q.limit) break;
+  }
+  return out;
+}
+
+absl::StatusOr<Json> ServiceBackend::InspectContainer(const RequestContext&, std::string_view id,
+                                                      bool size) {
+  RECLAIM_ASSIGN_OR_RETURN(ContainerInfo c, containers_.Inspect(id));
+  int64_t root_fs = 0;
+  if (size) {
+    RECLAIM_ASSIGN_OR_RETURN(ImageService::DiskUsage usage, images_.Usage());
+    for (const ImageSummary& s : usage.images) {
+      if (s.id == c.image_id) root_fs = s.size;
+    }
+  }
+  return ContainerInspectJson(c, size, root_fs);
+}
+
+absl::Status ServiceBackend::RemoveContainer(const RequestContext&, std::string_view id,
+                                             const ContainerRemoveQuery& q) {
+  return containers_.Remove(id, q.force);
+}
+
+absl::StatusOr<Json> ServiceBackend::PruneContainers(const RequestContext&,
+                                                     const FilterArgs& filters) {
+  RECLAIM_ASSIGN_OR_RETURN(ContainerPruneReport report, containers_.Prune(filters));
+  Json j = Json::object();
+  j["ContainersDeleted"] = StringArrayOrNull(report.containers_deleted);
+  j["SpaceReclaimed"] = report.space_reclaimed;
+  return j;
+}
+
+}  // namespace reclaim

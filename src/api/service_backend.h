@@ -1,0 +1,94 @@
+// File: api/service_backend.h
+//
+// ServiceBackend is the Backend of `reclaim serve`: each method calls one
+// service operation (service/image_service.h, container_service.h,
+// system_df.h, the PruneService) and turns its result into the JSON moby
+// answers, in moby's field order and with the shapes that depend on the API
+// version (specs/docker-api.md §3):
+//
+//   images/json     ImageSummary: Containers (-1 in the list), Created, Id,
+//                   Labels, ParentId, [Descriptor >= 1.48], RepoDigests,
+//                   RepoTags (`<none>:<none>` pairs below 1.43), SharedSize,
+//                   Size, [VirtualSize below 1.44]
+//   images/{}/json  ImageInspect in moby's order (Config in the OCI shape)
+//   images/prune    the executor's report; per-image failures become an error
+//                   whose message lists them and what was pruned anyway
+//   containers      ContainerSummary / inspect of recorded containers, all in
+//                   state "created": `docker ps` without -a lists none, as
+//                   moby lists only running containers
+//
+// What reclaim does not have answers clearly: pulls and URL imports 501,
+// `--change` on import 501; volumes and build cache are always empty.
+//
+// Thread-safety: safe for concurrent use (the services are).
+#ifndef RECLAIM_API_SERVICE_BACKEND_H_
+#define RECLAIM_API_SERVICE_BACKEND_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/backend.h"
+#include "service/container_service.h"
+#include "service/image_service.h"
+
+namespace reclaim {
+
+struct ServiceBackendOptions {
+  std::string version = "0.1.0";  // Version, ServerVersion
+  std::string git_commit;
+  std::string root_dir;  // Info.DockerRootDir
+  std::string driver = "reclaim";  // Info.Driver
+};
+
+class ServiceBackend final : public Backend {
+ public:
+  ServiceBackend(ImageService& images, ContainerService& containers,
+                 ServiceBackendOptions options = {});
+
+  absl::StatusOr<Json> Version(const RequestContext& ctx) override;
+  absl::StatusOr<Json> Info(const RequestContext& ctx) override;
+  absl::StatusOr<Json> DiskUsage(const RequestContext& ctx, const DiskUsageQuery& query) override;
+  absl::StatusOr<Json> ListImages(const RequestContext& ctx, const ImageListQuery& query) override;
+  absl::StatusOr<Json> InspectImage(const RequestContext& ctx, std::string_view name) override;
+  absl::StatusOr<Json> ImageHistory(const RequestContext& ctx, std::string_view name) override;
+  absl::Status TagImage(const RequestContext& ctx, std::string_view name, std::string_view repo,
+                        std::string_view tag) override;
+  absl::StatusOr<Json> RemoveImage(const RequestContext& ctx, std::string_view name,
+                                   const ImageRemoveQuery& query) override;
+  absl::StatusOr<Json> PruneImages(const RequestContext& ctx, const ImagePruneQuery& query) override;
+  absl::StatusOr<std::vector<std::string>> LoadImages(const RequestContext& ctx,
+                                                      ByteSource& archive,
+                                                      const ImageLoadQuery& query,
+                                                      JsonMessageWriter& progress) override;
+  absl::StatusOr<std::string> ImportImage(const RequestContext& ctx, ByteSource& rootfs,
+                                          const ImageImportQuery& query,
+                                          JsonMessageWriter& progress) override;
+  absl::Status SaveImages(const RequestContext& ctx, const std::vector<std::string>& names,
+                          ByteSink& out) override;
+  absl::StatusOr<Json> CreateContainer(const RequestContext& ctx,
+                                       const ContainerCreateQuery& query) override;
+  absl::StatusOr<Json> ListContainers(const RequestContext& ctx,
+                                      const ContainerListQuery& query) override;
+  absl::StatusOr<Json> InspectContainer(const RequestContext& ctx, std::string_view id,
+                                        bool size) override;
+  absl::Status RemoveContainer(const RequestContext& ctx, std::string_view id,
+                               const ContainerRemoveQuery& query) override;
+  absl::StatusOr<Json> PruneContainers(const RequestContext& ctx,
+                                       const FilterArgs& filters) override;
+
+ private:
+  ImageService& images_;
+  ContainerService& containers_;
+  const ServiceBackendOptions options_;
+};
+
+// The pieces of ServiceBackend's JSON, exposed for tests.
+Json ImageSummaryJson(const ImageSummary& s, std::string_view api_version, bool in_list);
+Json ImageInspectJson(const ImageInspect& i, std::string_view api_version);
+Json ContainerSummaryJson(const ContainerInfo& c, bool with_size, int64_t size_rw,
+                          int64_t size_root_fs);
+
+}  // namespace reclaim
+
+#endif  // RECLAIM_API_SERVICE_BACKEND_H_
