@@ -252,6 +252,14 @@ std::string DefaultRoot() {
   return std::string(home != nullptr ? home : ".") + "/.local/share/reclaim";
 }
 
+std::string DefaultSocket() {
+  if (::geteuid() == 0) return "/run/reclaim/reclaim.sock";
+  if (const char* x = std::getenv("XDG_RUNTIME_DIR"); x != nullptr && *x != '\0') {
+    return std::string(x) + "/reclaim.sock";
+  }
+  return "/tmp/reclaim-" + std::to_string(::geteuid()) + "/reclaim.sock";
+}
+
 int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
   using namespace cli_internal;
   Globals g;
@@ -268,6 +276,22 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
   bool repair = false;
   fsck->add_flag("--repair", repair, "Fix what can be fixed (drop corrupt blobs, remove leftovers)");
   fsck->callback([&] { status = Fsck(session, repair); });
+
+  auto* serve = app.add_subcommand(
+      "serve", "Serve the Docker Engine API on the store (point DOCKER_HOST at it)");
+  std::vector<std::string> hosts;
+  serve->add_option("-H,--host", hosts,
+                    "Listen address: unix:///path or tcp://127.0.0.1:PORT (repeatable; default "
+                    "unix://" + DefaultSocket() + ")");
+  serve->callback([&] {
+    if (!env.serve) {
+      *env.err << "Error: this build of reclaim cannot serve\n";
+      status = kExitError;
+      return;
+    }
+    if (hosts.empty()) hosts.push_back("unix://" + DefaultSocket());
+    status = env.serve(ServeRequest{g.root.empty() ? env.default_root : g.root, hosts});
+  });
 
   auto* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);

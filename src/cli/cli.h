@@ -30,6 +30,7 @@
 #define RECLAIM_CLI_CLI_H_
 
 #include <atomic>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -40,6 +41,13 @@
 #include "service/prune/cancel.h"
 
 namespace reclaim {
+
+// What `reclaim serve` asks of the process (apps/ provides it: cli/ does not
+// depend on api/).
+struct ServeRequest {
+  std::string root;                // the store root, resolved
+  std::vector<std::string> hosts;  // "unix:///path" or "tcp://127.0.0.1:PORT"
+};
 
 struct CliEnv {
   std::ostream* out = nullptr;
@@ -60,7 +68,14 @@ struct CliEnv {
   std::atomic<bool>* interruptible = nullptr;   // see the file comment
   absl::Duration progress_delay = absl::Milliseconds(500);  // before a bar appears
   absl::Duration wait_poll = absl::Milliseconds(50);        // `--wait` retry interval
+  // Runs the daemon until it is told to stop; returns the exit status. Unset:
+  // `reclaim serve` answers that this build cannot serve.
+  std::function<int(const ServeRequest&)> serve;
 };
+
+// The default socket of `reclaim serve` (design.md): /run/reclaim/reclaim.sock as
+// root, else $XDG_RUNTIME_DIR/reclaim.sock (/tmp/reclaim-<uid>/reclaim.sock without it).
+std::string DefaultSocket();
 
 // The default store root for this process, per design.md.
 std::string DefaultRoot();

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/reclaim/serve.h"
 #include "cli/cli.h"
 #include "service/prune/cancel.h"
 
@@ -55,6 +56,9 @@ int main(int argc, char** argv) {
   env.default_root = reclaim::DefaultRoot();
   env.cancel = &g_cancel;
   env.interruptible = &g_interruptible;
+  env.serve = [](const reclaim::ServeRequest& request) {
+    return reclaim::Serve(request, std::cout, std::cerr);
+  };
   std::vector<std::string> args(argv + 1, argv + argc);
   const int status = reclaim::RunCli(args, env);
   std::cout.flush();

@@ -1,0 +1,74 @@
+#include "apps/reclaim/serve.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <ostream>
+
+#include "api/docker_api.h"
+#include "api/service_backend.h"
+#include "platform/logging.h"
+#include "service/container_service.h"
+#include "service/image_service.h"
+#include "store/local/local_store.h"
+
+#ifndef RECLAIM_VERSION
+#define RECLAIM_VERSION "0.0.0"
+#endif
+
+namespace reclaim {
+
+int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
+  auto fail = [&](const absl::Status& s) {
+    err << "Error: " << s.message() << "\n";
+    return 1;
+  };
+  if (absl::Status s = InitLogging("info", /*json=*/false); !s.ok()) return fail(s);
+  // Unix socket directories (e.g. /run/reclaim) are created like Docker's /run/docker.
+  for (const std::string& h : request.hosts) {
+    if (h.rfind("unix://", 0) == 0) {
+      std::error_code ec;
+      std::filesystem::create_directories(std::filesystem::path(h.substr(7)).parent_path(), ec);
+    }
+  }
+  LocalStoreOptions store_options;
+  store_options.root = request.root;
+  store_options.holder = "reclaim serve";
+  auto store = LocalStore::Open(store_options);
+  if (!store.ok()) return fail(store.status());
+  ImageService images(**store);
+  ContainerService containers(images);
+  ServiceBackendOptions backend_options;
+  backend_options.version = RECLAIM_VERSION;
+  backend_options.root_dir = request.root;
+  ServiceBackend backend(images, containers, backend_options);
+
+  // Block the stop signals before any server thread exists, so they inherit the
+  // mask and this thread alone receives them through sigwait.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  HttpServerOptions http;
+  http.listen = request.hosts;
+  auto server = ApiServer::Start(backend, http);
+  if (!server.ok()) return fail(server.status());
+  out << "reclaim " << RECLAIM_VERSION << " serving the store at " << request.root << "\n";
+  for (const std::string& h : request.hosts) out << "export DOCKER_HOST=" << h << "\n";
+  out.flush();
+
+  int sig = 0;
+  sigwait(&stop, &sig);
+  out << "reclaim serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+      << ": finishing in-flight requests\n";
+  out.flush();
+  (*server)->RequestShutdown(absl::Seconds(10));
+  (*server)->Wait();
+  return 0;
+}
+
+}  // namespace reclaim
