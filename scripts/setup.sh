@@ -10,6 +10,9 @@ packages=(
   # libraries (design.md "Dependencies")
   libabsl-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libarchive-dev
   libboost-dev libcli11-dev libspdlog-dev libfmt-dev libzstd-dev zlib1g-dev
+  # containerd's gRPC API (C++ generated at build time from the protos in Debian's
+  # golang-github-containerd-containerd-dev, which the build downloads, never installs)
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 coreutils
   # real components the interop tests drive
