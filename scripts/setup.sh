@@ -15,8 +15,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 coreutils
-  # real components the interop tests drive
-  containerd
+  # real components the interop and end-to-end tests drive, and the API bench's load generator
+  containerd curl wrk
 )
 
 missing=()

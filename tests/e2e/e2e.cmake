@@ -1,0 +1,10 @@
+# tests/e2e: the real docker CLI and the Docker SDK for Python against the real
+# `reclaim serve` binary, each on its own temporary root and socket (label e2e).
+# A missing client fails the suite: scripts/setup.sh installs everything they need.
+#   include(${CMAKE_CURRENT_LIST_DIR}/e2e/e2e.cmake)   (from tests/CMakeLists.txt)
+add_test(NAME e2e.docker_cli
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/docker_cli_test.sh $<TARGET_FILE:reclaim>)
+add_test(NAME e2e.docker_py
+  COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/docker_py_test.py $<TARGET_FILE:reclaim>)
+set_tests_properties(e2e.docker_cli e2e.docker_py PROPERTIES
+  LABELS e2e TIMEOUT 300)
