@@ -317,7 +317,7 @@ absl::StatusOr<std::vector<ImageSummary>> ImageService::Summarize(const ImageLis
     if (!parsed.label_checks.empty()) {
       bool any = false;
       if (img.walk_error.ok()) {
-        for (const ConfigLabels& c : img.configs) {
+        for (const ConfigLabels& c : img.configs()) {
           if (!c.attestation && ConfigMatchesLabels(c.labels, parsed.label_checks)) any = true;
         }
       }

@@ -204,6 +204,15 @@ class Store {
   [[nodiscard]] virtual absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
       const std::vector<std::string>& names) = 0;
   [[nodiscard]] virtual absl::StatusOr<CollectResult> Collect() = 0;
+
+  // ---- change detection
+  // A number that differs from an earlier answer whenever an image or
+  // container record was created, updated or deleted in between (it may also
+  // change without such a write). Stores that cannot tell answer Unimplemented
+  // (the default); callers then compare the records themselves.
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> RecordsGeneration() {
+    return absl::UnimplementedError("records generation: not supported by " + Describe());
+  }
 };
 
 }  // namespace reclaim

@@ -1,8 +1,8 @@
 #include "service/prune/executor.h"
 
+#include <algorithm>
 #include <chrono>
-#include <map>
-#include <set>
+#include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -18,33 +18,71 @@ std::string ErrorName(const std::string& stored) {
   return FamiliarizeStoredName(stored);
 }
 
-// True when the image or container records differ from what `inventory` saw.
-absl::StatusOr<bool> RecordsMoved(Store& store, const Inventory& inventory) {
+// What the re-check compares when the store keeps no records generation: the
+// fields of image and container records a plan depends on, sorted.
+struct RecordsSnapshot {
+  std::vector<std::tuple<std::string, Digest, std::string, absl::Time>> images;
+  std::vector<std::tuple<std::string, std::string, Digest>> containers;
+};
+
+RecordsSnapshot SnapshotOf(const std::vector<ImageRecord>& images,
+                           const std::vector<ContainerRecord>& containers) {
+  RecordsSnapshot out;
+  out.images.reserve(images.size());
+  for (const ImageRecord& i : images) {
+    out.images.emplace_back(i.name, i.target.digest, i.target.media_type, i.created_at);
+  }
+  out.containers.reserve(containers.size());
+  for (const ContainerRecord& c : containers) {
+    out.containers.emplace_back(c.id, c.image, c.image_id);
+  }
+  std::sort(out.images.begin(), out.images.end());
+  std::sort(out.containers.begin(), out.containers.end());
+  return out;
+}
+
+RecordsSnapshot SnapshotOf(const Inventory& inventory) {
+  RecordsSnapshot out;
+  out.images.reserve(inventory.images.size());
+  for (const ImageInventory& i : inventory.images) {
+    out.images.emplace_back(i.record.name, i.record.target.digest, i.record.target.media_type,
+                            i.record.created_at);
+  }
+  out.containers.reserve(inventory.containers.size());
+  for (const ContainerRecord& c : inventory.containers) {
+    out.containers.emplace_back(c.id, c.image, c.image_id);
+  }
+  std::sort(out.images.begin(), out.images.end());
+  std::sort(out.containers.begin(), out.containers.end());
+  return out;
+}
+
+// True when the image or container records differ from `seen`.
+absl::StatusOr<bool> RecordsMoved(Store& store, const RecordsSnapshot& seen) {
   RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store.ListImages());
   RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> containers, store.ListContainers());
-  if (images.size() != inventory.images.size() ||
-      containers.size() != inventory.containers.size()) {
+  if (images.size() != seen.images.size() || containers.size() != seen.containers.size()) {
     return true;
   }
-  std::map<std::string, std::tuple<Digest, std::string, absl::Time>> seen;
-  for (const ImageInventory& i : inventory.images) {
-    seen[i.record.name] = {i.record.target.digest, i.record.target.media_type, i.record.created_at};
-  }
-  for (const ImageRecord& i : images) {
-    auto it = seen.find(i.name);
-    if (it == seen.end() ||
-        it->second != std::make_tuple(i.target.digest, i.target.media_type, i.created_at)) {
-      return true;
-    }
-  }
-  std::map<std::string, std::pair<std::string, Digest>> used;
-  for (const ContainerRecord& c : inventory.containers) used[c.id] = {c.image, c.image_id};
-  for (const ContainerRecord& c : containers) {
-    auto it = used.find(c.id);
-    if (it == used.end() || it->second != std::make_pair(c.image, c.image_id)) return true;
-  }
-  return false;
+  const RecordsSnapshot now = SnapshotOf(images, containers);
+  return now.images != seen.images || now.containers != seen.containers;
 }
+
+// How the executor tells, under the records lock, whether the records moved
+// since the inventory was gathered: the store's records generation when it
+// keeps one (taken before the gather), else a snapshot of the records.
+struct RecordsCheck {
+  absl::StatusOr<uint64_t> generation;
+  RecordsSnapshot snapshot;  // without a generation only
+
+  absl::StatusOr<bool> Moved(Store& store) const {
+    if (generation.ok()) {
+      absl::StatusOr<uint64_t> now = store.RecordsGeneration();
+      return !now.ok() || *now != *generation;
+    }
+    return RecordsMoved(store, snapshot);
+  }
+};
 
 }  // namespace
 
@@ -102,23 +140,22 @@ void PruneService::ReleaseGuard() {
   guard_cv_.notify_all();
 }
 
-absl::StatusOr<Plan> PruneService::PlanNow(const PruneOptions& options, const CancelToken* cancel,
-                                           Inventory* inventory) {
+absl::StatusOr<Plan> PruneService::PlanNow(const PruneOptions& options, const CancelToken* cancel) {
   RECLAIM_RETURN_IF_ERROR(CheckCancelled(cancel, "image prune"));
   InventoryOptions io;
   io.parallelism = options_.parallelism;
   io.snapshotter = options_.snapshotter;
   io.cancel = cancel;
   io.cache = options_.cache;
-  RECLAIM_ASSIGN_OR_RETURN(*inventory, GatherInventory(store_, io));
+  io.config_summaries = false;  // the plan reads none
+  RECLAIM_ASSIGN_OR_RETURN(Inventory inventory, GatherInventory(store_, io));
   RECLAIM_RETURN_IF_ERROR(CheckCancelled(cancel, "image prune"));
-  return PlanPrune(*inventory, options);
+  return PlanPrune(std::move(inventory), options);
 }
 
 absl::StatusOr<Plan> PruneService::Explain(const FilterArgs& filters, const CancelToken* cancel) {
   RECLAIM_ASSIGN_OR_RETURN(PruneOptions options, ParsePruneOptions(filters, clock_.Now(), zone_));
-  Inventory inventory;
-  return PlanNow(options, cancel, &inventory);
+  return PlanNow(options, cancel);
 }
 
 absl::StatusOr<PruneResult> PruneService::PruneJson(std::string_view filters_json,
@@ -151,18 +188,26 @@ absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
 
   Phase(PrunePhase::kInventory);
   RECLAIM_RETURN_IF_ERROR(CheckCancelled(request.cancel, "image prune"));
+  RecordsCheck check;
+  // Before the gather: a record written from here on changes the generation.
+  check.generation = store_.RecordsGeneration();
   Inventory inventory;
   InventoryOptions io;
   io.parallelism = options_.parallelism;
   io.snapshotter = options_.snapshotter;
   io.cancel = request.cancel;
   io.cache = options_.cache;
+  io.config_summaries = false;  // the plan reads none
   RECLAIM_ASSIGN_OR_RETURN(inventory, GatherInventory(store_, io));
 
   Phase(PrunePhase::kPlan);
   RECLAIM_RETURN_IF_ERROR(CheckCancelled(request.cancel, "image prune"));
+  // Without a records generation the re-check compares the records themselves.
+  if (!check.generation.ok()) check.snapshot = SnapshotOf(inventory);
   PruneResult result;
-  result.plan = PlanPrune(inventory, options);
+  // The plan is all the rest needs: the inventory is given up (and freed while
+  // planning).
+  result.plan = PlanPrune(std::move(inventory), options);
   if (result.plan.deletions.empty()) {
     result.report = result.plan.report;
     return result;
@@ -172,9 +217,9 @@ absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
   BatchDeleteResult batch;
   {
     MutexLock lock(&records_mu_);
-    RECLAIM_ASSIGN_OR_RETURN(bool moved, RecordsMoved(store_, inventory));
+    RECLAIM_ASSIGN_OR_RETURN(bool moved, check.Moved(store_));
     if (moved) {
-      RECLAIM_ASSIGN_OR_RETURN(result.plan, PlanNow(options, request.cancel, &inventory));
+      RECLAIM_ASSIGN_OR_RETURN(result.plan, PlanNow(options, request.cancel));
       if (result.plan.deletions.empty()) {
         result.report = result.plan.report;
         return result;
@@ -187,15 +232,7 @@ absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
     batch = *std::move(deleted);
   }
 
-  std::set<Digest> removed_blobs;
-  for (const ContentInfo& c : batch.collected.removed_content) removed_blobs.insert(c.digest);
-  std::set<std::string> removed_chain_ids;
-  for (const SnapshotUsage& s : batch.collected.removed_snapshots) {
-    if (options_.snapshotter.empty() || s.snapshotter == options_.snapshotter) {
-      removed_chain_ids.insert(s.key);
-    }
-  }
-  result.report = BuildReport(result.plan, batch.deletions, removed_blobs, removed_chain_ids);
+  result.report = BuildReport(result.plan, batch, options_.snapshotter);
   return result;
 }
 

@@ -9,14 +9,18 @@
 //      instead (until its turn or its cancellation). Dry runs take no guard.
 //   2. options: ParsePruneOptions (400-class errors, Docker's texts);
 //   3. inventory: GatherInventory, one pass (inventory.h);
-//   4. plan: PlanPrune. A dry run returns here with the plan's report: nothing
+//   4. plan: PlanPrune, which consumes the inventory (it is freed while
+//      planning). A dry run returns here with the plan's report: nothing
 //      changes;
 //   5. delete: under the service's records lock (held exclusively; writers of
-//      image and container records hold it too), the image and container
-//      records are compared with the inventory and, if anything moved, the
-//      inventory is gathered and planned again; then the planned names are
-//      deleted with Store::DeleteImagesAndCollect: one batch, ONE collection;
-//   6. report: BuildReport from what the collection really removed.
+//      image and container records hold it too), the store's records
+//      generation is compared with the one taken before the gather (a store
+//      without one: the image and container records are compared with those
+//      the inventory saw) and, if anything moved, the inventory is gathered and
+//      planned again; then the planned names are deleted with
+//      Store::DeleteImagesAndCollect: one batch, ONE collection;
+//   6. report: BuildReport from what the collection really removed (the plan's
+//      report when everything went as planned).
 // The CancelToken is checked between phases, and last just before the delete:
 // a prune cancelled before step 5 changes nothing and fails with Cancelled.
 // Leases are never deleted by a prune (moby deletes `moby/prune.images` leases
@@ -120,8 +124,8 @@ class PruneService {
 
  private:
   absl::StatusOr<PruneResult> Run(const FilterArgs& filters, const PruneRequest& request);
-  absl::StatusOr<Plan> PlanNow(const PruneOptions& options, const CancelToken* cancel,
-                               Inventory* inventory);
+  // Gathers an inventory and plans from it (the inventory is freed while planning).
+  absl::StatusOr<Plan> PlanNow(const PruneOptions& options, const CancelToken* cancel);
   absl::Status AcquireGuard(const PruneRequest& request);
   void ReleaseGuard();
   void Phase(PrunePhase phase);

@@ -194,8 +194,10 @@ void BlobParseCache::MaybeClearLocked() {
 
 // ---- walking
 
-TargetWalk WalkTarget(Store& store, const Descriptor& target, const PresentFn& present,
-                      BlobParseCache* cache) {
+namespace {
+
+TargetWalk Walk(Store& store, const Descriptor& target, const PresentFn& present,
+                BlobParseCache* cache, bool keep_summaries) {
   TargetWalk out;
   out.target = target;
   struct Item {
@@ -232,7 +234,7 @@ TargetWalk WalkTarget(Store& store, const Descriptor& target, const PresentFn& p
       out.configs.push_back(ConfigLabels{desc.digest, (*summary)->labels, attestation});
       out.chain_ids.insert(out.chain_ids.end(), (*summary)->chain_ids.begin(),
                            (*summary)->chain_ids.end());
-      out.summaries.push_back(*std::move(summary));
+      if (keep_summaries) out.summaries.push_back(*std::move(summary));
       continue;
     }
     if (!IsManifest(desc.media_type) && !IsIndex(desc.media_type)) continue;
@@ -250,24 +252,49 @@ TargetWalk WalkTarget(Store& store, const Descriptor& target, const PresentFn& p
   return out;
 }
 
+}  // namespace
+
+TargetWalk WalkTarget(Store& store, const Descriptor& target, const PresentFn& present,
+                      BlobParseCache* cache) {
+  return Walk(store, target, present, cache, /*keep_summaries=*/true);
+}
+
 absl::StatusOr<Inventory> GatherInventory(Store& store, const InventoryOptions& options,
                                           TargetWalks* walks) {
   RECLAIM_RETURN_IF_ERROR(CheckCancelled(options.cancel, "gathering the inventory"));
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store.ListImages());
+  Inventory inv;
+  inv.snapshotter = options.snapshotter;
+  {
+    // The records move straight into the inventory; the listing's vector is
+    // freed before anything else is built.
+    RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store.ListImages());
+    inv.images.reserve(images.size());
+    for (ImageRecord& record : images) {
+      ImageInventory image;
+      image.record = std::move(record);
+      inv.images.push_back(std::move(image));
+    }
+  }
+  inv.graph.images.reserve(inv.images.size());
+  for (const ImageInventory& image : inv.images) {
+    inv.graph.images[image.record.name] =
+        gc::ImageRecord{image.record.target.digest.str(), image.record.labels};
+  }
   RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> containers, store.ListContainers());
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContentInfo> content, store.ListContent());
+  absl::flat_hash_set<Digest> present;
+  {
+    RECLAIM_ASSIGN_OR_RETURN(std::vector<ContentInfo> content, store.ListContent());
+    present.reserve(content.size());
+    inv.graph.content.reserve(content.size());
+    for (ContentInfo& c : content) {
+      inv.content_sizes.insert_or_assign(inv.content_sizes.end(), c.digest, c.size);
+      inv.graph.content[c.digest.str()] = gc::ContentRecord{std::move(c.labels)};
+      present.insert(std::move(c.digest));
+    }
+  }
   RECLAIM_ASSIGN_OR_RETURN(std::vector<Lease> leases, store.ListLeases());
   RECLAIM_ASSIGN_OR_RETURN(std::vector<SnapshotUsage> snapshots, store.ListSnapshots());
 
-  Inventory inv;
-  inv.snapshotter = options.snapshotter;
-  absl::flat_hash_set<Digest> present;
-  present.reserve(content.size());
-  for (ContentInfo& c : content) {
-    present.insert(c.digest);
-    inv.content_sizes[c.digest] = c.size;
-    inv.graph.content[c.digest.str()] = gc::ContentRecord{std::move(c.labels)};
-  }
   for (Lease& l : leases) {
     gc::LeaseRecord record;
     record.labels = std::move(l.labels);
@@ -284,22 +311,23 @@ absl::StatusOr<Inventory> GatherInventory(Store& store, const InventoryOptions& 
   for (const ContainerRecord& c : containers) {
     inv.graph.containers[c.id] = gc::ContainerRecord{c.snapshotter, c.snapshot_key, c.labels};
   }
-  for (const ImageRecord& i : images) {
-    inv.graph.images[i.name] = gc::ImageRecord{i.target.digest.str(), i.labels};
-  }
   inv.containers = std::move(containers);
 
   // One walk per distinct target (digest and media type: the media type decides
-  // how the blob is read).
-  std::map<std::pair<Digest, std::string>, size_t> target_index;
+  // how the blob is read). The keys point into inv.images, which no longer grows.
+  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, size_t> target_index;
   std::vector<const Descriptor*> targets;
-  std::vector<size_t> walk_of(images.size());
-  for (size_t i = 0; i < images.size(); ++i) {
-    auto key = std::make_pair(images[i].target.digest, images[i].target.media_type);
-    auto [it, inserted] = target_index.try_emplace(std::move(key), targets.size());
-    if (inserted) targets.push_back(&images[i].target);
+  std::vector<size_t> walk_of(inv.images.size());
+  for (size_t i = 0; i < inv.images.size(); ++i) {
+    const Descriptor& target = inv.images[i].record.target;
+    auto [it, inserted] =
+        target_index.try_emplace(std::make_pair(absl::string_view(target.digest.str()),
+                                                absl::string_view(target.media_type)),
+                                 targets.size());
+    if (inserted) targets.push_back(&target);
     walk_of[i] = it->second;
   }
+  decltype(target_index)().swap(target_index);  // freed before the walks
 
   std::vector<std::shared_ptr<TargetWalk>> results(targets.size());
   const PresentFn is_present = [&present](const Digest& d) { return present.contains(d); };
@@ -314,7 +342,7 @@ absl::StatusOr<Inventory> GatherInventory(Store& store, const InventoryOptions& 
         return;
       }
       results[i] = std::make_shared<TargetWalk>(
-          WalkTarget(store, *targets[i], is_present, options.cache));
+          Walk(store, *targets[i], is_present, options.cache, options.config_summaries));
     }
   };
   const size_t threads =
@@ -331,16 +359,10 @@ absl::StatusOr<Inventory> GatherInventory(Store& store, const InventoryOptions& 
     return CheckCancelled(options.cancel, "gathering the inventory");
   }
 
-  inv.images.reserve(images.size());
-  for (size_t i = 0; i < images.size(); ++i) {
-    const TargetWalk& walk = *results[walk_of[i]];
-    ImageInventory image;
-    image.record = std::move(images[i]);
-    image.descriptors = walk.descriptors;
-    image.configs = walk.configs;
-    image.chain_ids = walk.chain_ids;
-    image.walk_error = walk.error;
-    inv.images.push_back(std::move(image));
+  for (size_t i = 0; i < inv.images.size(); ++i) {
+    ImageInventory& image = inv.images[i];
+    image.walk = results[walk_of[i]];
+    image.walk_error = image.walk->error;
   }
   if (walks != nullptr) {
     walks->clear();

@@ -7,7 +7,8 @@
 //                GC graph), ListLeases, ListSnapshots; presence of a blob is
 //                decided from the ListContent answer, never by one Info per blob;
 //   one walk per distinct target   images sharing a target share the walk
-//                (WalkPresentChildren semantics, prune.md §3.3: pre-order,
+//                (ImageInventory::walk: one TargetWalk per target, never copied
+//                per record; WalkPresentChildren semantics, prune.md §3.3: pre-order,
 //                absent blobs skipped with their subtree, duplicates kept);
 //                walks run on a small pool of threads (InventoryOptions::parallelism);
 //   configs      every present config is read once and parsed into a
@@ -99,15 +100,8 @@ class BlobParseCache {
   absl::flat_hash_map<Digest, std::shared_ptr<const ConfigSummary>> configs_ ABSL_GUARDED_BY(mu_);
 };
 
-// The walk of one target.
-struct TargetWalk {
-  Descriptor target;
-  std::vector<Descriptor> descriptors;  // present, pre-order, duplicates kept
-  std::vector<ConfigLabels> configs;    // present configs, walk order
-  std::vector<std::shared_ptr<const ConfigSummary>> summaries;  // parallel to `configs`
-  std::vector<std::string> chain_ids;   // of every present config, in order
-  absl::Status error;                   // the walk stopped here
-};
+// TargetWalk, the walk of one target, is declared in plan.h (ImageInventory
+// shares it between the records of one target).
 
 // A walk visiting more descriptors than this fails (a hostile index listing the
 // same manifest many times at several levels would otherwise explode).
@@ -122,6 +116,9 @@ TargetWalk WalkTarget(Store& store, const Descriptor& target, const PresentFn& p
 
 struct InventoryOptions {
   int parallelism = 4;  // threads walking targets; <= 1 walks on the caller's thread
+  // false: the walks keep no ConfigSummary (TargetWalk::summaries stays empty;
+  // configs, labels and chain IDs are kept). The prune needs none.
+  bool config_summaries = true;
   // The snapshotter whose snapshot sizes count (Inventory::snapshotter). Empty: all.
   std::string snapshotter;
   const CancelToken* cancel = nullptr;  // checked before each target's walk

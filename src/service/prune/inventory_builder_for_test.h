@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -152,7 +153,11 @@ class InventoryBuilder {
       image.record.created_at = spec.created;
       image.record.updated_at = spec.created;
       image.walk_error = spec.walk_error;
-      Walk(spec.target, false, image);
+      auto walk = std::make_shared<TargetWalk>();
+      walk->target = spec.target;
+      walk->error = spec.walk_error;
+      Walk(spec.target, false, *walk);
+      image.walk = std::move(walk);
       inv.images.push_back(std::move(image));
       inv.graph.images[spec.name] = gc::ImageRecord{spec.target.digest.str(), {}};
     }
@@ -188,7 +193,7 @@ class InventoryBuilder {
   }
 
   // walkPresentChildren: pre-order, absent blobs skipped with their subtree.
-  void Walk(const Descriptor& desc, bool attestation, ImageInventory& image) const {
+  void Walk(const Descriptor& desc, bool attestation, TargetWalk& image) const {
     if (absent_.contains(desc.digest)) return;
     auto it = blobs_.find(desc.digest);
     if (it == blobs_.end()) return;

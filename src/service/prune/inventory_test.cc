@@ -164,12 +164,12 @@ TEST(GatherInventoryTest, OnePassOneWalkPerDistinctTarget) {
     ASSERT_EQ(inv->images.size(), 12u);
     for (const ImageInventory& img : inv->images) {
       EXPECT_TRUE(img.walk_error.ok());
-      EXPECT_EQ(img.descriptors.size(), 4u) << img.record.name;
-      EXPECT_EQ(img.descriptors.front().digest, img.record.target.digest);
+      EXPECT_EQ(img.descriptors().size(), 4u) << img.record.name;
+      EXPECT_EQ(img.descriptors().front().digest, img.record.target.digest);
       if (img.record.target.digest == shared.digest) {
-        ASSERT_EQ(img.configs.size(), 1u);
-        EXPECT_EQ(img.configs[0].labels, (Labels{{"x", "1"}}));
-        EXPECT_EQ(img.chain_ids.size(), 2u);
+        ASSERT_EQ(img.configs().size(), 1u);
+        EXPECT_EQ(img.configs()[0].labels, (Labels{{"x", "1"}}));
+        EXPECT_EQ(img.chain_ids().size(), 2u);
       }
     }
     EXPECT_EQ(inv->containers.size(), 1u);
@@ -201,7 +201,7 @@ TEST(GatherInventoryTest, CacheAvoidsRereadingImmutableBlobs) {
   auto inv = GatherInventory(second, o);
   ASSERT_TRUE(inv.ok());
   EXPECT_EQ(second.read_blobs.load(), 0);
-  EXPECT_EQ(inv->images[0].configs.size(), 1u);
+  EXPECT_EQ(inv->images[0].configs().size(), 1u);
 
   BlobParseCache tiny(3);
   o.cache = &tiny;

@@ -49,6 +49,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -75,19 +76,39 @@ struct ConfigLabels {
   bool attestation = false;  // under an attestation manifest: skipped for label matching
 };
 
-// What the service gathers about one image record.
-struct ImageInventory {
-  ImageRecord record;
+struct ConfigSummary;  // service/prune/inventory.h
+
+// The walk of one target (service/prune/inventory.h gathers them): what every
+// image record naming that target sees.
+struct TargetWalk {
+  Descriptor target;
   // Present descriptors in walkPresentChildren order (pre-order, duplicates
   // kept), the target first when present.
   std::vector<Descriptor> descriptors;
   // Present configs (IsConfig) in walk order.
   std::vector<ConfigLabels> configs;
-  // Chain IDs of the present configs' rootfs (every level), for snapshots.
+  // Parallel to `configs`; empty when gathered without summaries
+  // (InventoryOptions::config_summaries).
+  std::vector<std::shared_ptr<const ConfigSummary>> summaries;
+  // Chain IDs of the present configs' rootfs (every level, in order), for snapshots.
   std::vector<std::string> chain_ids;
+  absl::Status error;  // the walk stopped here
+};
+
+// What the service gathers about one image record.
+struct ImageInventory {
+  ImageRecord record;
+  // The walk of the record's target, shared by every record naming the same
+  // target. Null: nothing present (as an empty walk).
+  std::shared_ptr<const TargetWalk> walk;
   // Non-OK when the walk (or reading a config) failed. Such an image never
   // matches a label filter and is never pruned.
   absl::Status walk_error;
+
+  // The walk's descriptors, configs and chain IDs (empty without a walk).
+  const std::vector<Descriptor>& descriptors() const;
+  const std::vector<ConfigLabels>& configs() const;
+  const std::vector<std::string>& chain_ids() const;
 };
 
 // Everything PlanPrune looks at, gathered in one pass over a Store.
@@ -139,14 +160,18 @@ struct Decision {
   friend bool operator==(const Decision&, const Decision&) = default;
 };
 
-// An image the plan deletes, with what BuildReport needs to attribute.
+// An image the plan deletes, with what BuildReport needs to attribute. The
+// blob and chain ID lists are shared by the deletions of one walk.
 struct PlannedDeletion {
-  std::string name;                    // stored name
-  std::string untagged;                // the `Untagged` string (digest for a dangling record)
-  std::vector<Digest> blobs;           // present blobs, walk order, first occurrences
-  std::vector<std::string> chain_ids;  // unique, in order
+  std::string name;      // stored name
+  std::string untagged;  // the `Untagged` string (digest for a dangling record)
+  // Present blobs, walk order, first occurrences. Never null in a plan.
+  std::shared_ptr<const std::vector<Digest>> blobs;
+  // Chain IDs, unique, in order. Never null in a plan.
+  std::shared_ptr<const std::vector<std::string>> chain_ids;
 
-  friend bool operator==(const PlannedDeletion&, const PlannedDeletion&) = default;
+  // Equal names and lists (the lists by value; null equals empty).
+  friend bool operator==(const PlannedDeletion& a, const PlannedDeletion& b);
 };
 
 struct CollectableBlob {
@@ -192,16 +217,26 @@ std::string ImageFamiliarName(const ImageRecord& image);
 // The whole plan (see the file comment).
 Plan PlanPrune(const Inventory& inventory, const PruneOptions& options);
 
+// The same plan from an inventory given up by the caller: its parts are freed
+// as soon as the plan no longer needs them (a smaller peak of memory). The
+// inventory is left empty.
+Plan PlanPrune(Inventory&& inventory, const PruneOptions& options);
+
 // The report after the real deletion and collection. `outcome`: per deleted
 // name its status (OK or NotFound: deleted; anything else: failed, no report
 // item, error collected; a planned name absent from `outcome` was not
 // attempted: no item, no error). `removed_blobs` / `removed_chain_ids`: what
 // the collection really removed. Attribution as in PlanPrune, over the images
-// actually deleted. With every planned name OK and the predicted removals, it
-// equals plan.report.
+// actually deleted. With every planned name OK or NotFound and the predicted
+// removals, it is plan.report (returned without attributing again).
 Report BuildReport(const Plan& plan, const std::vector<ImageDeletion>& outcome,
                    const std::set<Digest>& removed_blobs,
                    const std::set<std::string>& removed_chain_ids);
+
+// BuildReport from what DeleteImagesAndCollect answered: removed content, and
+// removed snapshots of `snapshotter` (empty: of any snapshotter).
+Report BuildReport(const Plan& plan, const BatchDeleteResult& batch,
+                   const std::string& snapshotter);
 
 }  // namespace reclaim
 

@@ -3,7 +3,9 @@
 // image records (tagged, dangling, mismatched); random containers created the
 // way Docker creates them (Config.Image resolved to ImageID at creation); random
 // options.
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
@@ -170,7 +172,7 @@ TEST(PlanPrunePropertyTest, RandomStores) {
     for (const ImageInventory& image : inv.images) {
       const bool kept = !pruned_names.contains(image.record.name);
       if (kept || container_targets.contains(image.record.target.digest)) {
-        for (const Descriptor& d : image.descriptors) protected_blobs.insert(d.digest);
+        for (const Descriptor& d : image.descriptors()) protected_blobs.insert(d.digest);
       }
       if (container_targets.contains(image.record.target.digest)) {
         // Some record of every container's image survives.
@@ -198,7 +200,7 @@ TEST(PlanPrunePropertyTest, RandomStores) {
       const PlannedDeletion& del = plan.deletions[i];
       const ImageInventory& image = *by_name.at(del.name);
       std::set<Digest> mine;
-      for (const Descriptor& d : image.descriptors) mine.insert(d.digest);
+      for (const Descriptor& d : image.descriptors()) mine.insert(d.digest);
       reachable_from_pruned.insert(mine.begin(), mine.end());
       ASSERT_LT(item, plan.report.images_deleted.size());
       EXPECT_FALSE(plan.report.images_deleted[item].untagged.empty());
@@ -213,7 +215,7 @@ TEST(PlanPrunePropertyTest, RandomStores) {
         EXPECT_TRUE(mine.contains(*parsed));
         EXPECT_TRUE(plan.predicted_removed_blobs.contains(*parsed));
         for (size_t j = i + 1; j < plan.deletions.size(); ++j) {
-          for (const Descriptor& d : by_name.at(plan.deletions[j].name)->descriptors) {
+          for (const Descriptor& d : by_name.at(plan.deletions[j].name)->descriptors()) {
             EXPECT_NE(d.digest, *parsed) << "not attributed to the last image";
           }
         }
@@ -241,12 +243,39 @@ TEST(PlanPrunePropertyTest, RandomStores) {
       EXPECT_NE(listed.contains(d.str()), other.contains(d.str())) << d.str();
     }
 
-    // 3. Executing exactly the plan reproduces its report.
+    // 3. Executing exactly the plan reproduces its report, also when attributed
+    //    again (an outcome in another order is not taken as "as planned").
     std::vector<ImageDeletion> outcome;
     for (const std::string& n : plan.NamesToDelete()) outcome.push_back({n, absl::OkStatus()});
     EXPECT_EQ(
         BuildReport(plan, outcome, plan.predicted_removed_blobs, plan.predicted_removed_snapshots),
         plan.report);
+    std::reverse(outcome.begin(), outcome.end());
+    EXPECT_EQ(
+        BuildReport(plan, outcome, plan.predicted_removed_blobs, plan.predicted_removed_snapshots),
+        plan.report);
+
+    // 4. The records of one target sharing one walk (as gathered), and an
+    //    inventory given up to the planner, give the same plan.
+    Inventory shared = inv;
+    std::map<Digest, std::shared_ptr<const TargetWalk>> first;
+    for (ImageInventory& image : shared.images) {
+      image.walk = first.try_emplace(image.record.target.digest, image.walk).first->second;
+    }
+    const Plan from_shared = PlanPrune(shared, sc.options);
+    const Plan from_given_up = PlanPrune(std::move(shared), sc.options);
+    for (const Plan* other_plan : {&from_shared, &from_given_up}) {
+      const Plan& other = *other_plan;
+      EXPECT_EQ(other.decisions, plan.decisions);
+      EXPECT_EQ(other.deletions, plan.deletions);
+      EXPECT_EQ(other.blob_sizes, plan.blob_sizes);
+      EXPECT_EQ(other.snapshot_sizes, plan.snapshot_sizes);
+      EXPECT_EQ(other.predicted_removed_blobs, plan.predicted_removed_blobs);
+      EXPECT_EQ(other.predicted_removed_snapshots, plan.predicted_removed_snapshots);
+      EXPECT_EQ(other.other_collectable_blobs, plan.other_collectable_blobs);
+      EXPECT_EQ(other.other_collectable_snapshots, plan.other_collectable_snapshots);
+      EXPECT_EQ(other.report, plan.report);
+    }
   }
   // The generator exercises the interesting paths.
   EXPECT_GT(total_pruned, 200) << total_pruned;

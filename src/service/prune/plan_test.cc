@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -613,7 +614,7 @@ TEST(PlanPruneTest, DuplicatesInTheWalkAreListedAndCountedOnce) {
   const Descriptor index = b.Index("dup", {m, m}, 70);
   b.Dangling(index);
   const Inventory inv = b.Build();
-  ASSERT_EQ(inv.images[0].descriptors.size(), 7u);  // index + 2 x (manifest, config, layer)
+  ASSERT_EQ(inv.images[0].descriptors().size(), 7u);  // index + 2 x (manifest, config, layer)
   const Plan plan = PlanPrune(inv, DanglingOnly());
   ASSERT_EQ(plan.report.images_deleted.size(), 5u);
   EXPECT_EQ(plan.report.images_deleted[0], ReportItem::Untagged(index.digest.str()));
@@ -647,6 +648,110 @@ TEST(PlanPruneTest, NothingToPrune) {
   EXPECT_THAT(plan.deletions, IsEmpty());
   EXPECT_EQ(plan.report, Report{});
   EXPECT_EQ(ReportJson(plan.report), R"({"ImagesDeleted":null,"SpaceReclaimed":0})");
+}
+
+// ---------------------------------------------------------------------------
+// Shared walks, and a plan from an inventory given up.
+
+void ExpectSamePlan(const Plan& got, const Plan& want) {
+  EXPECT_EQ(got.decisions, want.decisions);
+  EXPECT_EQ(got.deletions, want.deletions);
+  EXPECT_EQ(got.errors, want.errors);
+  EXPECT_EQ(got.blob_sizes, want.blob_sizes);
+  EXPECT_EQ(got.snapshot_sizes, want.snapshot_sizes);
+  EXPECT_EQ(got.predicted_removed_blobs, want.predicted_removed_blobs);
+  EXPECT_EQ(got.predicted_removed_snapshots, want.predicted_removed_snapshots);
+  EXPECT_EQ(got.other_collectable_blobs, want.other_collectable_blobs);
+  EXPECT_EQ(got.other_collectable_snapshots, want.other_collectable_snapshots);
+  EXPECT_EQ(got.report, want.report);
+}
+
+// Images of one target share the first one's walk, as GatherInventory's do.
+Inventory WithSharedWalks(Inventory inv) {
+  std::map<Digest, std::shared_ptr<const TargetWalk>> first;
+  for (ImageInventory& image : inv.images) {
+    auto [it, inserted] = first.try_emplace(image.record.target.digest, image.walk);
+    image.walk = it->second;
+  }
+  return inv;
+}
+
+// Three names of one image, one of them used by a container, a second image
+// sharing a layer, a dangling record, a walk failure and an absent layer.
+Inventory MixedInventory() {
+  InventoryBuilder b;
+  const Descriptor shared = b.Layer("shared", 4000);
+  const Descriptor la = b.Layer("la", 200);
+  const Descriptor lb = b.Layer("lb", 300);
+  const Descriptor ca = b.Config("a", {{"team", "x"}}, {shared, la}, 11);
+  const Descriptor cb = b.Config("b", {}, {shared, lb}, 12);
+  const Descriptor ma = b.Manifest("a", ca, {shared, la}, 51);
+  const Descriptor mb = b.Manifest("b", cb, {shared, lb}, 52);
+  b.Absent(lb);
+  b.Image("docker.io/library/a:1", ma)
+      .Image("docker.io/library/a:2", ma)
+      .Image("docker.io/library/a:3", ma)
+      .Image("docker.io/library/b:1", mb)
+      .Image("docker.io/library/w:1", b.SimpleImage("w"))
+      .Dangling(b.SimpleImage("d"));
+  b.WalkError("docker.io/library/w:1", absl::DataLossError("walk"));
+  b.Container(kC1, "a:2", ma.digest);
+  return b.Build();
+}
+
+TEST(PlanPruneTest, DeletionsOfOneWalkShareTheirListsAndPlanAlike) {
+  const Inventory separate = MixedInventory();
+  const Inventory shared = WithSharedWalks(separate);
+  for (const PruneOptions& options :
+       {All(), DanglingOnly(), FromFilters({{"label", "team=x"}, {"dangling", "false"}})}) {
+    const Plan want = PlanPrune(separate, options);
+    const Plan got = PlanPrune(shared, options);
+    ExpectSamePlan(got, want);
+  }
+  const Plan plan = PlanPrune(shared, All());
+  const std::vector<std::string> pruned = Pruned(plan);
+  ASSERT_EQ(pruned.size(), 4u);  // a:1, a:3, b:1 and the dangling record
+  EXPECT_THAT(
+      std::vector<std::string>(pruned.begin(), pruned.begin() + 3),
+      ElementsAre("docker.io/library/a:1", "docker.io/library/a:3", "docker.io/library/b:1"));
+  EXPECT_EQ(plan.deletions[0].blobs.get(), plan.deletions[1].blobs.get());
+  EXPECT_EQ(plan.deletions[0].chain_ids.get(), plan.deletions[1].chain_ids.get());
+  EXPECT_NE(plan.deletions[0].blobs.get(), plan.deletions[2].blobs.get());
+  // a:2 stays (its container), so the blobs of a go with nobody; `shared`
+  // goes with nobody either. b:1 gets its manifest and config.
+  EXPECT_THAT(Find(plan, "docker.io/library/a:3").deleted_blobs, IsEmpty());
+}
+
+TEST(PlanPruneTest, AGivenUpInventoryGivesTheSamePlan) {
+  for (const Inventory& inv : {MixedInventory(), WithSharedWalks(MixedInventory())}) {
+    for (const PruneOptions& options : {All(), DanglingOnly(), FromFilters({{"label", "team"}})}) {
+      const Plan want = PlanPrune(inv, options);
+      Inventory copy = inv;
+      const Plan got = PlanPrune(std::move(copy), options);
+      ExpectSamePlan(got, want);
+      EXPECT_TRUE(copy.images.empty());
+      EXPECT_TRUE(copy.graph.content.empty());
+    }
+  }
+}
+
+TEST(PlanPruneTest, ImagesWithoutAWalkHaveNothingPresent) {
+  InventoryBuilder b;
+  b.Image("docker.io/library/a:1", b.SimpleImage("a"));
+  Inventory inv = b.Build();
+  inv.images[0].walk = nullptr;
+  EXPECT_THAT(inv.images[0].descriptors(), IsEmpty());
+  EXPECT_THAT(inv.images[0].configs(), IsEmpty());
+  EXPECT_THAT(inv.images[0].chain_ids(), IsEmpty());
+  const Plan plan = PlanPrune(inv, All());
+  ASSERT_THAT(Pruned(plan), ElementsAre("docker.io/library/a:1"));
+  ASSERT_NE(plan.deletions[0].blobs, nullptr);
+  EXPECT_THAT(*plan.deletions[0].blobs, IsEmpty());
+  EXPECT_THAT(plan.report.images_deleted, ElementsAre(ReportItem::Untagged("a:1")));
+  // With a label filter such an image has no config: never a match.
+  const Plan filtered = PlanPrune(inv, FromFilters({{"label", "x"}, {"dangling", "false"}}));
+  EXPECT_EQ(Find(filtered, "docker.io/library/a:1").reason, DecisionReason::kFilteredByLabel);
+  EXPECT_THAT(Find(filtered, "docker.io/library/a:1").text, HasSubstr("no present image config"));
 }
 
 // ---------------------------------------------------------------------------
@@ -688,6 +793,71 @@ TEST(BuildReportTest, AsPredictedEqualsThePlan) {
   EXPECT_EQ(
       BuildReport(plan, outcome, plan.predicted_removed_blobs, plan.predicted_removed_snapshots),
       plan.report);
+}
+
+TEST(BuildReportTest, AttributingAgainGivesThePlansReport) {
+  for (const Inventory& inv : {MakeTwoImages().inventory, WithSharedWalks(MixedInventory())}) {
+    const Plan plan = PlanPrune(inv, All());
+    std::vector<ImageDeletion> outcome;
+    for (const std::string& n : plan.NamesToDelete()) outcome.push_back({n, absl::OkStatus()});
+    // An outcome in another order is not taken as "as planned": the report is
+    // attributed again, and must come out the same.
+    std::reverse(outcome.begin(), outcome.end());
+    EXPECT_EQ(
+        BuildReport(plan, outcome, plan.predicted_removed_blobs, plan.predicted_removed_snapshots),
+        plan.report);
+  }
+}
+
+TEST(BuildReportTest, FromABatchResult) {
+  const TwoImages t = MakeTwoImages();
+  const Plan plan = PlanPrune(t.inventory, All());
+  BatchDeleteResult batch;
+  for (const std::string& n : plan.NamesToDelete()) {
+    batch.deletions.push_back({n, absl::OkStatus()});
+  }
+  for (const Digest& d : plan.predicted_removed_blobs) {
+    batch.collected.removed_content.push_back(ContentInfo{d, 1});
+  }
+  for (const std::string& key : plan.predicted_removed_snapshots) {
+    batch.collected.removed_snapshots.push_back(SnapshotUsage{"overlayfs", key});
+    batch.collected.removed_snapshots.push_back(SnapshotUsage{"other", "not-ours"});
+  }
+  struct Case {
+    std::string name;
+    std::function<void(BatchDeleteResult&)> change;
+    std::string snapshotter;
+  };
+  const std::vector<Case> cases = {
+      {"as planned", [](BatchDeleteResult&) {}, "overlayfs"},
+      {"any snapshotter", [](BatchDeleteResult&) {}, ""},
+      {"one failed",
+       [](BatchDeleteResult& b) { b.deletions[0].status = absl::UnavailableError("locked"); },
+       "overlayfs"},
+      {"one blob less", [](BatchDeleteResult& b) { b.collected.removed_content.pop_back(); },
+       "overlayfs"},
+      {"unsorted removals",
+       [](BatchDeleteResult& b) {
+         std::reverse(b.collected.removed_content.begin(), b.collected.removed_content.end());
+       },
+       "overlayfs"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    BatchDeleteResult b = batch;
+    c.change(b);
+    std::set<Digest> blobs;
+    for (const ContentInfo& info : b.collected.removed_content) blobs.insert(info.digest);
+    std::set<std::string> chains;
+    for (const SnapshotUsage& s : b.collected.removed_snapshots) {
+      if (c.snapshotter.empty() || s.snapshotter == c.snapshotter) chains.insert(s.key);
+    }
+    EXPECT_EQ(BuildReport(plan, b, c.snapshotter), BuildReport(plan, b.deletions, blobs, chains));
+  }
+  EXPECT_EQ(BuildReport(plan, batch, "overlayfs"), plan.report);
+  BatchDeleteResult failed = batch;
+  failed.deletions[1].status = absl::UnavailableError("locked");
+  EXPECT_NE(BuildReport(plan, failed, "overlayfs"), plan.report);
 }
 
 TEST(BuildReportTest, FailedDeletionHasNoEntryAndItsErrorIsKept) {

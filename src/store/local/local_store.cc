@@ -1,9 +1,15 @@
 #include "store/local/local_store.h"
 
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "core/status.h"
@@ -58,10 +64,10 @@ std::string EncodeLabels(const Labels& labels) {
   return j.dump();
 }
 
-Labels DecodeLabels(const std::string& text) {
+Labels DecodeLabels(std::string_view text) {
   Labels out;
   if (text.size() <= 2) return out;  // "{}"
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (!j.is_object()) return out;
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.value().is_string()) out[it.key()] = it.value().get<std::string>();
@@ -69,8 +75,8 @@ Labels DecodeLabels(const std::string& text) {
   return out;
 }
 
-absl::StatusOr<Descriptor> DecodeTarget(const std::string& text) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+absl::StatusOr<Descriptor> DecodeTarget(std::string_view text) {
+  nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded()) return absl::DataLossError("metadata: corrupt image target");
   return DescriptorFromJson(j);
 }
@@ -202,7 +208,8 @@ LocalStore::LocalStore(LocalStoreOptions options, std::unique_ptr<FileLock> lock
       clock_(options.clock),
       sync_(options.sync),
       lock_(std::move(lock)),
-      db_(std::move(db)) {}
+      db_(std::move(db)),
+      unlink_threads_(options.unlink_threads) {}
 
 LocalStore::~LocalStore() = default;
 
@@ -227,11 +234,24 @@ namespace {
 
 constexpr char kImageColumns[] = "name, target, labels, created_ns, updated_ns";
 
-absl::StatusOr<ImageRecord> ImageFromRow(const SqliteStatement& st) {
+// Decoded image targets by their stored JSON text. Many records share a
+// target (tags of one image), so a listing decodes each distinct text once.
+using TargetCache = absl::flat_hash_map<std::string, Descriptor>;
+
+absl::StatusOr<ImageRecord> ImageFromRow(const SqliteStatement& st, TargetCache* targets) {
   ImageRecord r;
   r.name = st.ColumnText(0);
-  RECLAIM_ASSIGN_OR_RETURN(r.target, DecodeTarget(st.ColumnText(1)));
-  r.labels = DecodeLabels(st.ColumnText(2));
+  const std::string_view target = st.ColumnView(1);
+  if (targets == nullptr) {
+    RECLAIM_ASSIGN_OR_RETURN(r.target, DecodeTarget(target));
+  } else if (auto it = targets->find(absl::string_view(target.data(), target.size()));
+             it != targets->end()) {
+    r.target = it->second;
+  } else {
+    RECLAIM_ASSIGN_OR_RETURN(r.target, DecodeTarget(target));
+    targets->emplace(std::string(target), r.target);
+  }
+  r.labels = DecodeLabels(st.ColumnView(2));
   r.created_at = FromNs(st.ColumnInt64(3));
   r.updated_at = FromNs(st.ColumnInt64(4));
   return r;
@@ -241,26 +261,36 @@ absl::StatusOr<ImageRecord> ImageFromRow(const SqliteStatement& st) {
 
 absl::StatusOr<std::vector<ImageRecord>> LocalStore::ListImages() {
   MutexLock lock(&mu_);
-  RECLAIM_ASSIGN_OR_RETURN(
-      auto st, db_->Prepare(std::string("SELECT ") + kImageColumns + " FROM images ORDER BY name"));
   std::vector<ImageRecord> out;
+  {
+    RECLAIM_ASSIGN_OR_RETURN(auto count, db_->PrepareCached("SELECT count(*) FROM images"));
+    RECLAIM_ASSIGN_OR_RETURN(bool counted, count.Step());
+    if (counted) out.reserve(static_cast<size_t>(std::max<int64_t>(0, count.ColumnInt64(0))));
+  }
+  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached(std::string("SELECT ") + kImageColumns +
+                                                       " FROM images ORDER BY name"));
+  TargetCache targets;
   for (;;) {
     RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    RECLAIM_ASSIGN_OR_RETURN(ImageRecord r, ImageFromRow(st));
+    RECLAIM_ASSIGN_OR_RETURN(ImageRecord r, ImageFromRow(st, &targets));
     out.push_back(std::move(r));
   }
   return out;
 }
 
+absl::StatusOr<uint64_t> LocalStore::RecordsGeneration() {
+  MutexLock lock(&mu_);
+  return records_generation_;
+}
+
 absl::StatusOr<ImageRecord> LocalStore::GetImageLocked(std::string_view name) {
-  RECLAIM_ASSIGN_OR_RETURN(
-      auto st,
-      db_->Prepare(std::string("SELECT ") + kImageColumns + " FROM images WHERE name = ?1"));
+  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached(std::string("SELECT ") + kImageColumns +
+                                                       " FROM images WHERE name = ?1"));
   st.Bind(1, name);
   RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return NotFoundImage(name);
-  return ImageFromRow(st);
+  return ImageFromRow(st, nullptr);
 }
 
 absl::StatusOr<ImageRecord> LocalStore::GetImage(std::string_view name) {
@@ -276,9 +306,11 @@ absl::StatusOr<ImageRecord> LocalStore::CreateImage(const ImageRecord& image) {
   ImageRecord r = image;
   r.created_at = r.updated_at = clock_->Now();
   MutexLock lock(&mu_);
-  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("INSERT INTO images (name, target_digest, target, "
-                                                 "labels, created_ns, updated_ns) VALUES "
-                                                 "(?1, ?2, ?3, ?4, ?5, ?6)"));
+  ++records_generation_;
+  RECLAIM_ASSIGN_OR_RETURN(auto st,
+                           db_->PrepareCached("INSERT INTO images (name, target_digest, target, "
+                                              "labels, created_ns, updated_ns) VALUES "
+                                              "(?1, ?2, ?3, ?4, ?5, ?6)"));
   st.Bind(1, r.name)
       .Bind(2, r.target.digest.str())
       .Bind(3, DescriptorToJson(r.target).dump())
@@ -298,12 +330,14 @@ absl::StatusOr<ImageRecord> LocalStore::UpdateImage(const ImageRecord& image) {
     return absl::InvalidArgumentError("image " + image.name + ": target digest must be set");
   }
   MutexLock lock(&mu_);
+  ++records_generation_;
   RECLAIM_ASSIGN_OR_RETURN(ImageRecord r, GetImageLocked(image.name));
   r.target = image.target;
   r.labels = image.labels;
   r.updated_at = clock_->Now();
-  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("UPDATE images SET target_digest = ?2, target = "
-                                                 "?3, labels = ?4, updated_ns = ?5 WHERE name = ?1"));
+  RECLAIM_ASSIGN_OR_RETURN(auto st,
+                           db_->PrepareCached("UPDATE images SET target_digest = ?2, target = "
+                                              "?3, labels = ?4, updated_ns = ?5 WHERE name = ?1"));
   st.Bind(1, r.name)
       .Bind(2, r.target.digest.str())
       .Bind(3, DescriptorToJson(r.target).dump())
@@ -315,7 +349,8 @@ absl::StatusOr<ImageRecord> LocalStore::UpdateImage(const ImageRecord& image) {
 
 absl::Status LocalStore::DeleteImage(std::string_view name) {
   MutexLock lock(&mu_);
-  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("DELETE FROM images WHERE name = ?1"));
+  ++records_generation_;
+  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("DELETE FROM images WHERE name = ?1"));
   st.Bind(1, name);
   RECLAIM_RETURN_IF_ERROR(st.Run());
   if (db_->Changes() == 0) return NotFoundImage(name);
@@ -328,9 +363,9 @@ namespace {
 
 absl::StatusOr<ContentInfo> ContentFromRow(const SqliteStatement& st) {
   ContentInfo c;
-  RECLAIM_ASSIGN_OR_RETURN(c.digest, Digest::Parse(st.ColumnText(0)));
+  RECLAIM_ASSIGN_OR_RETURN(c.digest, Digest::Parse(st.ColumnView(0)));
   c.size = st.ColumnInt64(1);
-  c.labels = DecodeLabels(st.ColumnText(2));
+  c.labels = DecodeLabels(st.ColumnView(2));
   c.created_at = FromNs(st.ColumnInt64(3));
   c.updated_at = FromNs(st.ColumnInt64(4));
   return c;
@@ -339,8 +374,9 @@ absl::StatusOr<ContentInfo> ContentFromRow(const SqliteStatement& st) {
 }  // namespace
 
 absl::StatusOr<ContentInfo> LocalStore::InfoLocked(const Digest& digest) {
-  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT digest, size, labels, created_ns, "
-                                                 "updated_ns FROM content WHERE digest = ?1"));
+  RECLAIM_ASSIGN_OR_RETURN(auto st,
+                           db_->PrepareCached("SELECT digest, size, labels, created_ns, "
+                                              "updated_ns FROM content WHERE digest = ?1"));
   st.Bind(1, digest.str());
   RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return NotFoundContent(digest);
@@ -352,10 +388,20 @@ absl::StatusOr<ContentInfo> LocalStore::Info(const Digest& digest) {
   return InfoLocked(digest);
 }
 
+absl::StatusOr<int64_t> LocalStore::BlobSize(const Digest& digest) {
+  MutexLock lock(&mu_);
+  RECLAIM_ASSIGN_OR_RETURN(auto st,
+                           db_->PrepareCached("SELECT size FROM content WHERE digest = ?1"));
+  st.Bind(1, digest.str());
+  RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return NotFoundContent(digest);
+  return st.ColumnInt64(0);
+}
+
 absl::StatusOr<std::vector<ContentInfo>> LocalStore::ListContent() {
   MutexLock lock(&mu_);
-  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT digest, size, labels, created_ns, "
-                                                 "updated_ns FROM content ORDER BY digest"));
+  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("SELECT digest, size, labels, created_ns, "
+                                                       "updated_ns FROM content ORDER BY digest"));
   std::vector<ContentInfo> out;
   for (;;) {
     RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -367,11 +413,13 @@ absl::StatusOr<std::vector<ContentInfo>> LocalStore::ListContent() {
 }
 
 absl::StatusOr<std::string> LocalStore::ReadBlob(const Digest& digest, int64_t max_size) {
-  RECLAIM_ASSIGN_OR_RETURN(ContentInfo info, Info(digest));
-  if (info.size > max_size) {
-    return absl::ResourceExhaustedError("blob " + digest.str() + " is " +
-                                        std::to_string(info.size) + " bytes, more than the " +
-                                        std::to_string(max_size) + " allowed here");
+  // Only the size is read under the mutex (one cached statement, no labels
+  // decoded), so concurrent readers mostly wait on the files, not on each other.
+  RECLAIM_ASSIGN_OR_RETURN(const int64_t size, BlobSize(digest));
+  if (size > max_size) {
+    return absl::ResourceExhaustedError("blob " + digest.str() + " is " + std::to_string(size) +
+                                        " bytes, more than the " + std::to_string(max_size) +
+                                        " allowed here");
   }
   absl::StatusOr<std::string> bytes = fs_->ReadFile(BlobPath(digest));
   if (absl::IsNotFound(bytes.status())) return NotFoundContent(digest);
@@ -379,11 +427,11 @@ absl::StatusOr<std::string> LocalStore::ReadBlob(const Digest& digest, int64_t m
 }
 
 absl::StatusOr<std::unique_ptr<BlobReader>> LocalStore::OpenBlob(const Digest& digest) {
-  RECLAIM_ASSIGN_OR_RETURN(ContentInfo info, Info(digest));
+  RECLAIM_ASSIGN_OR_RETURN(const int64_t size, BlobSize(digest));
   absl::StatusOr<std::unique_ptr<SequentialFile>> file = fs_->OpenForRead(BlobPath(digest));
   if (absl::IsNotFound(file.status())) return NotFoundContent(digest);
   RECLAIM_RETURN_IF_ERROR(file.status());
-  return std::unique_ptr<BlobReader>(new FileBlobReader(std::move(*file), info.size));
+  return std::unique_ptr<BlobReader>(new FileBlobReader(std::move(*file), size));
 }
 
 absl::StatusOr<ContentInfo> LocalStore::UpdateContentLabels(const Digest& digest,
@@ -399,7 +447,8 @@ absl::StatusOr<ContentInfo> LocalStore::UpdateContentLabels(const Digest& digest
   }
   info.updated_at = clock_->Now();
   RECLAIM_ASSIGN_OR_RETURN(
-      auto st, db_->Prepare("UPDATE content SET labels = ?2, updated_ns = ?3 WHERE digest = ?1"));
+      auto st,
+      db_->PrepareCached("UPDATE content SET labels = ?2, updated_ns = ?3 WHERE digest = ?1"));
   st.Bind(1, digest.str()).Bind(2, EncodeLabels(info.labels)).Bind(3, ToNs(info.updated_at));
   RECLAIM_RETURN_IF_ERROR(st.Run());
   return info;
@@ -408,7 +457,7 @@ absl::StatusOr<ContentInfo> LocalStore::UpdateContentLabels(const Digest& digest
 absl::Status LocalStore::DeleteContent(const Digest& digest) {
   {
     MutexLock lock(&mu_);
-    RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("DELETE FROM content WHERE digest = ?1"));
+    RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("DELETE FROM content WHERE digest = ?1"));
     st.Bind(1, digest.str());
     RECLAIM_RETURN_IF_ERROR(st.Run());
     if (db_->Changes() == 0) return NotFoundContent(digest);
@@ -421,7 +470,7 @@ absl::Status LocalStore::DeleteContent(const Digest& digest) {
 absl::StatusOr<std::unique_ptr<ContentWriter>> LocalStore::Writer(const WriterOptions& options) {
   if (!options.lease_id.empty()) {
     MutexLock lock(&mu_);
-    RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT 1 FROM leases WHERE id = ?1"));
+    RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("SELECT 1 FROM leases WHERE id = ?1"));
     st.Bind(1, options.lease_id);
     RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) return absl::NotFoundError("lease does not exist: not found");
@@ -451,6 +500,13 @@ absl::Status LocalStore::CommitIngest(const std::string& ingest_path, const Dige
                                       int64_t size, const Labels& labels,
                                       const std::string& lease_id) {
   MutexLock lock(&mu_);
+  // An old file of this digest being unlinked now goes first (rare: a commit
+  // racing the collection that removed the same blob).
+  while (unlinking_.contains(digest)) {
+    mu_.Unlock();
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+    mu_.Lock();
+  }
   SqliteTransaction tx(*db_);
   RECLAIM_RETURN_IF_ERROR(tx.Begin());
   absl::StatusOr<ContentInfo> existing = InfoLocked(digest);
@@ -461,8 +517,9 @@ absl::Status LocalStore::CommitIngest(const std::string& ingest_path, const Dige
     if (!labels.empty()) {
       Labels merged = existing->labels;
       for (const auto& [k, v] : labels) merged[k] = v;
-      RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("UPDATE content SET labels = ?2, updated_ns "
-                                                     "= ?3 WHERE digest = ?1"));
+      RECLAIM_ASSIGN_OR_RETURN(auto st,
+                               db_->PrepareCached("UPDATE content SET labels = ?2, updated_ns "
+                                                  "= ?3 WHERE digest = ?1"));
       st.Bind(1, digest.str()).Bind(2, EncodeLabels(merged)).Bind(3, now);
       RECLAIM_RETURN_IF_ERROR(st.Run());
     }
@@ -471,9 +528,10 @@ absl::Status LocalStore::CommitIngest(const std::string& ingest_path, const Dige
     RECLAIM_RETURN_IF_ERROR(fs_->Rename(ingest_path, blob));
     if (sync_) RECLAIM_RETURN_IF_ERROR(fs_->SyncDir(DirName(blob)));
     pending_unlink_.erase(digest);
-    RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("INSERT INTO content (digest, size, labels, "
-                                                   "created_ns, updated_ns) VALUES (?1, ?2, ?3, "
-                                                   "?4, ?4)"));
+    RECLAIM_ASSIGN_OR_RETURN(auto st,
+                             db_->PrepareCached("INSERT INTO content (digest, size, labels, "
+                                                "created_ns, updated_ns) VALUES (?1, ?2, ?3, "
+                                                "?4, ?4)"));
     st.Bind(1, digest.str()).Bind(2, size).Bind(3, EncodeLabels(labels)).Bind(4, now);
     RECLAIM_RETURN_IF_ERROR(st.Run());
   }
@@ -515,9 +573,11 @@ absl::StatusOr<ContainerRecord> LocalStore::CreateContainer(const ContainerRecor
   ContainerRecord c = container;
   c.created_at = clock_->Now();
   MutexLock lock(&mu_);
-  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("INSERT INTO containers (id, name, image, "
-                                                 "image_id, labels, created_ns) VALUES (?1, ?2, "
-                                                 "?3, ?4, ?5, ?6)"));
+  ++records_generation_;
+  RECLAIM_ASSIGN_OR_RETURN(auto st,
+                           db_->PrepareCached("INSERT INTO containers (id, name, image, "
+                                              "image_id, labels, created_ns) VALUES (?1, ?2, "
+                                              "?3, ?4, ?5, ?6)"));
   st.Bind(1, c.id);
   if (c.name.empty()) {
     st.BindNull(2);
@@ -537,8 +597,8 @@ absl::StatusOr<ContainerRecord> LocalStore::CreateContainer(const ContainerRecor
 
 absl::StatusOr<std::vector<ContainerRecord>> LocalStore::ListContainers() {
   MutexLock lock(&mu_);
-  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string("SELECT ") + kContainerColumns +
-                                                 " FROM containers ORDER BY created_ns, id"));
+  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached(std::string("SELECT ") + kContainerColumns +
+                                                       " FROM containers ORDER BY created_ns, id"));
   std::vector<ContainerRecord> out;
   for (;;) {
     RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -551,8 +611,8 @@ absl::StatusOr<std::vector<ContainerRecord>> LocalStore::ListContainers() {
 
 absl::StatusOr<ContainerRecord> LocalStore::GetContainer(std::string_view id) {
   MutexLock lock(&mu_);
-  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare(std::string("SELECT ") + kContainerColumns +
-                                                 " FROM containers WHERE id = ?1"));
+  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached(std::string("SELECT ") + kContainerColumns +
+                                                       " FROM containers WHERE id = ?1"));
   st.Bind(1, id);
   RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return absl::NotFoundError("container \"" + std::string(id) + "\": not found");
@@ -561,7 +621,8 @@ absl::StatusOr<ContainerRecord> LocalStore::GetContainer(std::string_view id) {
 
 absl::Status LocalStore::DeleteContainer(std::string_view id) {
   MutexLock lock(&mu_);
-  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("DELETE FROM containers WHERE id = ?1"));
+  ++records_generation_;
+  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("DELETE FROM containers WHERE id = ?1"));
   st.Bind(1, id);
   RECLAIM_RETURN_IF_ERROR(st.Run());
   if (db_->Changes() == 0) {
@@ -579,8 +640,9 @@ absl::StatusOr<Lease> LocalStore::CreateLease(std::string_view id, const Labels&
   l.labels = labels;
   l.created_at = clock_->Now();
   MutexLock lock(&mu_);
-  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("INSERT INTO leases (id, labels, created_ns) "
-                                                 "VALUES (?1, ?2, ?3)"));
+  RECLAIM_ASSIGN_OR_RETURN(auto st,
+                           db_->PrepareCached("INSERT INTO leases (id, labels, created_ns) "
+                                              "VALUES (?1, ?2, ?3)"));
   st.Bind(1, l.id).Bind(2, EncodeLabels(l.labels)).Bind(3, ToNs(l.created_at));
   absl::Status s = st.Run();
   if (absl::IsAlreadyExists(s)) {
@@ -592,8 +654,8 @@ absl::StatusOr<Lease> LocalStore::CreateLease(std::string_view id, const Labels&
 
 absl::StatusOr<std::vector<Lease>> LocalStore::ListLeases() {
   MutexLock lock(&mu_);
-  RECLAIM_ASSIGN_OR_RETURN(auto st,
-                           db_->Prepare("SELECT id, labels, created_ns FROM leases ORDER BY id"));
+  RECLAIM_ASSIGN_OR_RETURN(
+      auto st, db_->PrepareCached("SELECT id, labels, created_ns FROM leases ORDER BY id"));
   std::vector<Lease> out;
   absl::flat_hash_map<std::string, size_t> index;
   for (;;) {
@@ -606,8 +668,9 @@ absl::StatusOr<std::vector<Lease>> LocalStore::ListLeases() {
     index[l.id] = out.size();
     out.push_back(std::move(l));
   }
-  RECLAIM_ASSIGN_OR_RETURN(auto rs, db_->Prepare("SELECT lease_id, type, id, snapshotter FROM "
-                                                 "lease_resources ORDER BY lease_id, type, id"));
+  RECLAIM_ASSIGN_OR_RETURN(auto rs,
+                           db_->PrepareCached("SELECT lease_id, type, id, snapshotter FROM "
+                                              "lease_resources ORDER BY lease_id, type, id"));
   for (;;) {
     RECLAIM_ASSIGN_OR_RETURN(bool row, rs.Step());
     if (!row) break;
@@ -622,13 +685,13 @@ absl::StatusOr<std::vector<Lease>> LocalStore::ListLeases() {
 
 absl::Status LocalStore::AddLeaseResourceLocked(std::string_view lease_id,
                                                 const LeaseResource& resource) {
-  RECLAIM_ASSIGN_OR_RETURN(auto check, db_->Prepare("SELECT 1 FROM leases WHERE id = ?1"));
+  RECLAIM_ASSIGN_OR_RETURN(auto check, db_->PrepareCached("SELECT 1 FROM leases WHERE id = ?1"));
   check.Bind(1, lease_id);
   RECLAIM_ASSIGN_OR_RETURN(bool row, check.Step());
   if (!row) return absl::NotFoundError("lease does not exist: not found");
-  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("INSERT OR IGNORE INTO lease_resources "
-                                                 "(lease_id, type, id, snapshotter) VALUES "
-                                                 "(?1, ?2, ?3, ?4)"));
+  RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("INSERT OR IGNORE INTO lease_resources "
+                                                       "(lease_id, type, id, snapshotter) VALUES "
+                                                       "(?1, ?2, ?3, ?4)"));
   st.Bind(1, lease_id)
       .Bind(2, static_cast<int64_t>(resource.type))
       .Bind(3, resource.id)
@@ -645,7 +708,7 @@ absl::Status LocalStore::AddLeaseResource(std::string_view lease_id,
 absl::Status LocalStore::DeleteLease(std::string_view id, bool sync) {
   {
     MutexLock lock(&mu_);
-    RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("DELETE FROM leases WHERE id = ?1"));
+    RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("DELETE FROM leases WHERE id = ?1"));
     st.Bind(1, id);
     RECLAIM_RETURN_IF_ERROR(st.Run());
     if (db_->Changes() == 0) return absl::NotFoundError("lease does not exist: not found");
@@ -659,11 +722,13 @@ absl::Status LocalStore::DeleteLease(std::string_view id, bool sync) {
 absl::StatusOr<BatchDeleteResult> LocalStore::DeleteImagesAndCollect(
     const std::vector<std::string>& names) {
   BatchDeleteResult result;
+  result.deletions.reserve(names.size());
   MutexLock lock(&mu_);
+  ++records_generation_;
   {
     SqliteTransaction tx(*db_);
     RECLAIM_RETURN_IF_ERROR(tx.Begin());
-    RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("DELETE FROM images WHERE name = ?1"));
+    RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("DELETE FROM images WHERE name = ?1"));
     for (const std::string& name : names) {
       st.Reset();
       st.Bind(1, name);
@@ -684,102 +749,124 @@ absl::StatusOr<CollectResult> LocalStore::Collect() {
 
 absl::StatusOr<CollectResult> LocalStore::CollectLocked(MutexLock& /*lock*/) {
   const absl::Time start = clock_->Now();
-  gc::GcGraph graph;
-  absl::flat_hash_map<std::string, int64_t> sizes;
-  {
-    RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT name, target_digest, labels FROM images"));
-    for (;;) {
-      RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
-      if (!row) break;
-      graph.images[st.ColumnText(0)] =
-          gc::ImageRecord{st.ColumnText(1), DecodeLabels(st.ColumnText(2))};
-    }
-  }
-  {
-    RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT id, labels FROM containers"));
-    for (;;) {
-      RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
-      if (!row) break;
-      graph.containers[st.ColumnText(0)] = gc::ContainerRecord{"", "", DecodeLabels(st.ColumnText(1))};
-    }
-  }
-  {
-    RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT id, labels FROM leases"));
-    for (;;) {
-      RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
-      if (!row) break;
-      graph.leases[st.ColumnText(0)].labels = DecodeLabels(st.ColumnText(1));
-    }
-    RECLAIM_ASSIGN_OR_RETURN(auto rs,
-                             db_->Prepare("SELECT lease_id, type, id, snapshotter FROM lease_resources"));
-    for (;;) {
-      RECLAIM_ASSIGN_OR_RETURN(bool row, rs.Step());
-      if (!row) break;
-      auto it = graph.leases.find(rs.ColumnText(0));
-      if (it == graph.leases.end()) continue;
-      const auto type = static_cast<LeaseResourceType>(rs.ColumnInt64(1));
-      gc::ResourceId id;
-      switch (type) {
-        case LeaseResourceType::kContent:
-          id = gc::ResourceId::Content(rs.ColumnText(2));
-          break;
-        case LeaseResourceType::kIngest:
-          id = gc::ResourceId::Ingest(rs.ColumnText(2));
-          break;
-        case LeaseResourceType::kSnapshot:
-          id = gc::ResourceId::Snapshot(rs.ColumnText(3), rs.ColumnText(2));
-          break;
-      }
-      it->second.resources.push_back(std::move(id));
-    }
-  }
-  {
-    RECLAIM_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT digest, size, labels FROM content"));
-    for (;;) {
-      RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
-      if (!row) break;
-      std::string digest = st.ColumnText(0);
-      sizes[digest] = st.ColumnInt64(1);
-      graph.content[std::move(digest)] = gc::ContentRecord{DecodeLabels(st.ColumnText(2))};
-    }
-  }
-  const gc::GcResult gc_result = gc::Collect(graph, clock_->Now());
-
   CollectResult result;
-  std::vector<Digest> unlink;
+  std::vector<Digest> leftovers;  // blob files without rows (a crash's)
   {
-    SqliteTransaction tx(*db_);
-    RECLAIM_RETURN_IF_ERROR(tx.Begin());
-    RECLAIM_ASSIGN_OR_RETURN(auto del, db_->Prepare("DELETE FROM content WHERE digest = ?1"));
-    for (const std::string& d : gc_result.removed_content) {
-      del.Reset();
-      del.Bind(1, d);
-      RECLAIM_RETURN_IF_ERROR(del.Run());
-      ContentInfo info;
-      RECLAIM_ASSIGN_OR_RETURN(info.digest, Digest::Parse(d));
-      info.size = sizes[d];
-      info.labels = graph.content[d].labels;
-      unlink.push_back(info.digest);
-      result.removed_content.push_back(std::move(info));
+    // The metadata snapshot and the collection's working data are freed before
+    // the files are unlinked.
+    gc::GcGraph graph;
+    absl::flat_hash_map<std::string, int64_t> sizes;
+    {
+      RECLAIM_ASSIGN_OR_RETURN(
+          auto st, db_->PrepareCached("SELECT name, target_digest, labels FROM images"));
+      for (;;) {
+        RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        graph.images[st.ColumnText(0)] =
+            gc::ImageRecord{st.ColumnText(1), DecodeLabels(st.ColumnView(2))};
+      }
     }
-    RECLAIM_ASSIGN_OR_RETURN(auto dl, db_->Prepare("DELETE FROM leases WHERE id = ?1"));
-    for (const std::string& id : gc_result.removed_leases) {
-      dl.Reset();
-      dl.Bind(1, id);
-      RECLAIM_RETURN_IF_ERROR(dl.Run());
-      result.removed_leases.push_back(id);
+    {
+      RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("SELECT id, labels FROM containers"));
+      for (;;) {
+        RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        graph.containers[st.ColumnText(0)] =
+            gc::ContainerRecord{"", "", DecodeLabels(st.ColumnView(1))};
+      }
     }
-    RECLAIM_RETURN_IF_ERROR(tx.Commit());
+    {
+      RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("SELECT id, labels FROM leases"));
+      for (;;) {
+        RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        graph.leases[st.ColumnText(0)].labels = DecodeLabels(st.ColumnView(1));
+      }
+      RECLAIM_ASSIGN_OR_RETURN(
+          auto rs,
+          db_->PrepareCached("SELECT lease_id, type, id, snapshotter FROM lease_resources"));
+      for (;;) {
+        RECLAIM_ASSIGN_OR_RETURN(bool row, rs.Step());
+        if (!row) break;
+        const std::string_view lease = rs.ColumnView(0);
+        auto it = graph.leases.find(absl::string_view(lease.data(), lease.size()));
+        if (it == graph.leases.end()) continue;
+        const auto type = static_cast<LeaseResourceType>(rs.ColumnInt64(1));
+        gc::ResourceId id;
+        switch (type) {
+          case LeaseResourceType::kContent:
+            id = gc::ResourceId::Content(rs.ColumnText(2));
+            break;
+          case LeaseResourceType::kIngest:
+            id = gc::ResourceId::Ingest(rs.ColumnText(2));
+            break;
+          case LeaseResourceType::kSnapshot:
+            id = gc::ResourceId::Snapshot(rs.ColumnText(3), rs.ColumnText(2));
+            break;
+        }
+        it->second.resources.push_back(std::move(id));
+      }
+    }
+    {
+      RECLAIM_ASSIGN_OR_RETURN(auto count, db_->PrepareCached("SELECT count(*) FROM content"));
+      RECLAIM_ASSIGN_OR_RETURN(bool counted, count.Step());
+      if (counted) {
+        const size_t n = static_cast<size_t>(std::max<int64_t>(0, count.ColumnInt64(0)));
+        graph.content.reserve(n);
+        sizes.reserve(n);
+      }
+    }
+    {
+      RECLAIM_ASSIGN_OR_RETURN(auto st,
+                               db_->PrepareCached("SELECT digest, size, labels FROM content"));
+      for (;;) {
+        RECLAIM_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        std::string digest = st.ColumnText(0);
+        sizes[digest] = st.ColumnInt64(1);
+        graph.content[std::move(digest)] = gc::ContentRecord{DecodeLabels(st.ColumnView(2))};
+      }
+    }
+    gc::GcResult gc_result = gc::Collect(graph, clock_->Now());
+    decltype(gc_result.live)().swap(gc_result.live);
+
+    {
+      SqliteTransaction tx(*db_);
+      RECLAIM_RETURN_IF_ERROR(tx.Begin());
+      RECLAIM_ASSIGN_OR_RETURN(auto del,
+                               db_->PrepareCached("DELETE FROM content WHERE digest = ?1"));
+      result.removed_content.reserve(gc_result.removed_content.size());
+      for (const std::string& d : gc_result.removed_content) {
+        del.Reset();
+        del.Bind(1, d);
+        RECLAIM_RETURN_IF_ERROR(del.Run());
+        ContentInfo info;
+        RECLAIM_ASSIGN_OR_RETURN(info.digest, Digest::Parse(d));
+        info.size = sizes[d];
+        // The graph's labels are not read again: moved, not copied.
+        info.labels = std::move(graph.content[d].labels);
+        result.removed_content.push_back(std::move(info));
+      }
+      RECLAIM_ASSIGN_OR_RETURN(auto dl, db_->PrepareCached("DELETE FROM leases WHERE id = ?1"));
+      for (const std::string& id : gc_result.removed_leases) {
+        dl.Reset();
+        dl.Bind(1, id);
+        RECLAIM_RETURN_IF_ERROR(dl.Run());
+        result.removed_leases.push_back(id);
+      }
+      RECLAIM_RETURN_IF_ERROR(tx.Commit());
+    }
+    // Files without rows: blobs of this collection, plus any left by a crash.
+    absl::StatusOr<std::vector<std::string>> files = fs_->ListDir(root_ + "/blobs/sha256");
+    if (files.ok()) {
+      for (const std::string& f : *files) {
+        absl::StatusOr<Digest> d = Digest::FromSha256Hex(f);
+        if (d.ok() && !graph.content.contains(d->str())) leftovers.push_back(*std::move(d));
+      }
+    }
   }
-  // Files without rows: blobs of this collection, plus any left by a crash.
-  absl::StatusOr<std::vector<std::string>> files = fs_->ListDir(root_ + "/blobs/sha256");
-  if (files.ok()) {
-    for (const std::string& f : *files) {
-      absl::StatusOr<Digest> d = Digest::FromSha256Hex(f);
-      if (d.ok() && !graph.content.contains(d->str())) unlink.push_back(*d);
-    }
-  }
-  for (const Digest& d : unlink) pending_unlink_.insert(d);
+  for (const ContentInfo& c : result.removed_content) pending_unlink_.insert(c.digest);
+  for (const Digest& d : leftovers) pending_unlink_.insert(d);
   // Ingests that no writer owns any more (a killed process) are removed.
   absl::StatusOr<std::vector<std::string>> ingests = fs_->ListDir(IngestDir());
   if (ingests.ok()) {
@@ -787,7 +874,16 @@ absl::StatusOr<CollectResult> LocalStore::CollectLocked(MutexLock& /*lock*/) {
       if (!active_ingests_.contains(id)) (void)fs_->RemoveAll(IngestDir() + "/" + id);
     }
   }
+#ifdef __GLIBC__
+  // The collection's working set (a snapshot of all metadata) is freed: its
+  // pages go back to the system before the long unlink phase.
+  malloc_trim(0);
+#endif
   mu_.Unlock();
+  std::vector<const Digest*> unlink;
+  unlink.reserve(result.removed_content.size() + leftovers.size());
+  for (const ContentInfo& c : result.removed_content) unlink.push_back(&c.digest);
+  for (const Digest& d : leftovers) unlink.push_back(&d);
   UnlinkUnreferenced(unlink);
   mu_.Lock();
   result.duration = clock_->Now() - start;
@@ -795,13 +891,45 @@ absl::StatusOr<CollectResult> LocalStore::CollectLocked(MutexLock& /*lock*/) {
 }
 
 void LocalStore::UnlinkUnreferenced(const std::vector<Digest>& digests) {
-  for (const Digest& d : digests) {
-    // Holding mu_ across one unlink keeps a concurrent commit of the same digest
-    // from renaming its file into place just before we remove it.
-    MutexLock lock(&mu_);
-    if (pending_unlink_.erase(d) == 0) continue;  // committed again meanwhile
+  std::vector<const Digest*> pointers;
+  pointers.reserve(digests.size());
+  for (const Digest& d : digests) pointers.push_back(&d);
+  UnlinkUnreferenced(pointers);
+}
+
+void LocalStore::UnlinkUnreferenced(const std::vector<const Digest*>& digests) {
+  const auto unlink = [this](const Digest& d) {
+    {
+      MutexLock lock(&mu_);
+      if (pending_unlink_.erase(d) == 0) return;  // committed again meanwhile
+      // A commit of `d` waits until the file is gone, so that it does not
+      // rename its file into place just before we remove it.
+      unlinking_.insert(d);
+    }
     (void)fs_->Remove(BlobPath(d));
+    MutexLock lock(&mu_);
+    unlinking_.erase(d);
+  };
+  // Unlinks are mostly the filesystem's CPU and journal work: a few threads
+  // share them when there are many.
+  constexpr size_t kMinUnlinksPerThread = 64;
+  const size_t threads = std::min(static_cast<size_t>(std::max(1, unlink_threads_)),
+                                  digests.size() / kMinUnlinksPerThread);
+  if (threads <= 1) {
+    for (const Digest* d : digests) unlink(*d);
+    return;
   }
+  std::atomic<size_t> next{0};
+  const auto work = [&] {
+    for (size_t i = next.fetch_add(1); i < digests.size(); i = next.fetch_add(1)) {
+      unlink(*digests[i]);
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
 }
 
 // ---------------------------------------------------------------- fsck

@@ -10,9 +10,11 @@
 //
 // Commit protocol: write to ingest, fsync, verify size and digest, rename into
 // blobs/, fsync the directory, then insert the content row. A collection deletes
-// rows in one transaction, then unlinks files outside the transaction, checking
-// each file again under the store mutex. A crash anywhere leaves at worst files
-// without rows, which the next collection (or `reclaim fsck --repair`) removes.
+// rows in one transaction, then unlinks files outside the transaction (on a few
+// threads), checking each digest again under the store mutex; a commit of a
+// digest whose old file is being unlinked waits for that unlink before renaming
+// its file into place. A crash anywhere leaves at worst files without rows,
+// which the next collection (or `reclaim fsck --repair`) removes.
 //
 // Thread-safety: safe for concurrent use; metadata access is serialised by one
 // mutex, blob reads and ingest writes run outside it.
@@ -45,6 +47,9 @@ struct LocalStoreOptions {
   // false skips every fsync (blobs, directories, SQLite): for tests and benchmark
   // set-up only. A killed process still loses nothing; a machine crash may.
   bool sync = true;
+  // Threads unlinking the blob files of one collection (the calling thread
+  // included); <= 1 unlinks on the calling thread only.
+  int unlink_threads = 4;
 };
 
 // One problem fsck found, and whether --repair fixed it.
@@ -80,6 +85,8 @@ class LocalStore final : public Store {
   absl::StatusOr<ImageRecord> CreateImage(const ImageRecord& image) override;
   absl::StatusOr<ImageRecord> UpdateImage(const ImageRecord& image) override;
   absl::Status DeleteImage(std::string_view name) override;
+  // Bumped under the store mutex by every write of an image or container record.
+  absl::StatusOr<uint64_t> RecordsGeneration() override;
 
   absl::StatusOr<ContentInfo> Info(const Digest& digest) override;
   absl::StatusOr<std::vector<ContentInfo>> ListContent() override;
@@ -128,6 +135,8 @@ class LocalStore final : public Store {
   absl::StatusOr<ImageRecord> GetImageLocked(std::string_view name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<ContentInfo> InfoLocked(const Digest& digest) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The recorded size of a blob (NotFound without a content row).
+  absl::StatusOr<int64_t> BlobSize(const Digest& digest) ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status AddLeaseResourceLocked(std::string_view lease_id, const LeaseResource& resource)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Called by IngestWriter::Commit once the ingest is verified.
@@ -136,9 +145,11 @@ class LocalStore final : public Store {
   absl::StatusOr<CollectResult> CollectLocked(MutexLock& lock)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Unlinks blob files whose rows are gone. Each digest is in pending_unlink_
-  // until its file is gone; a commit of the same digest meanwhile takes it out
-  // of the set, and the file stays.
+  // until its unlink starts; a commit of the same digest before that takes it
+  // out of the set, and the file stays. While its file is being unlinked (out of
+  // the mutex) a digest is in unlinking_, and a commit of it waits.
   void UnlinkUnreferenced(const std::vector<Digest>& digests) ABSL_LOCKS_EXCLUDED(mu_);
+  void UnlinkUnreferenced(const std::vector<const Digest*>& digests) ABSL_LOCKS_EXCLUDED(mu_);
   std::string NewIngestId();
 
   const std::string root_;
@@ -152,7 +163,11 @@ class LocalStore final : public Store {
   // Ingest directories being written now, with the lease each is under.
   absl::flat_hash_map<std::string, std::string> active_ingests_ ABSL_GUARDED_BY(mu_);
   uint64_t ingest_counter_ ABSL_GUARDED_BY(mu_) = 0;
+  // RecordsGeneration(): bumped by every image or container record write.
+  uint64_t records_generation_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_set<Digest> pending_unlink_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<Digest> unlinking_ ABSL_GUARDED_BY(mu_);
+  const int unlink_threads_;
 };
 
 }  // namespace reclaim

@@ -5,15 +5,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/media_types.h"
 #include "gtest/gtest.h"
 #include "platform/fault_injection_fs.h"
 #include "platform/posix_fs.h"
 #include "store/conformance.h"
+#include "store/local/sqlite.h"
 
 namespace reclaim {
 namespace {
@@ -196,6 +202,238 @@ TEST(LocalStoreTest, FsckFindsAndRepairsCorruption) {
   ASSERT_EQ(after->problems.size(), 1u);
   EXPECT_NE(after->problems[0].what.find("ghost:1"), std::string::npos);
   EXPECT_TRUE((*s)->ReadBlob(Digest::Sha256Of("good"), 100).ok());
+}
+
+TEST(LocalStoreTest, RecordsGenerationMovesWithEveryRecordWrite) {
+  TempDir dir;
+  auto opened = LocalStore::Open(LocalStoreOptions{dir.path()});
+  ASSERT_TRUE(opened.ok());
+  LocalStore& s = **opened;
+  ASSERT_TRUE(s.CreateLease("keep", {}).ok());
+  ASSERT_TRUE(PutBytes(s, "manifest", "keep").ok());
+  Descriptor target{std::string(kOciManifest), Digest::Sha256Of("manifest"), 8};
+  ContainerRecord container;
+  container.id = "c1";
+  container.image = "a:1";
+  container.image_id = target.digest;
+  struct Step {
+    std::string what;
+    std::function<absl::Status()> run;
+    std::optional<bool> moves;  // nullopt: either
+  };
+  const std::vector<Step> steps = {
+      {"create image",
+       [&] {
+         return s.CreateImage({"docker.io/library/a:1", target}).status();
+       },
+       true},
+      {"create image (taken)",
+       [&] {
+         absl::Status st = s.CreateImage({"docker.io/library/a:1", target}).status();
+         return absl::IsAlreadyExists(st) ? absl::OkStatus() : st;
+       },
+       std::nullopt},  // a failed write may or may not move it
+      {"update image",
+       [&] {
+         return s.UpdateImage({"docker.io/library/a:1", target, {{"k", "v"}}}).status();
+       },
+       true},
+      {"create container", [&] { return s.CreateContainer(container).status(); }, true},
+      {"read everything",
+       [&]() -> absl::Status {
+         if (!s.ListImages().ok() || !s.ListContainers().ok() ||
+             !s.GetImage("docker.io/library/a:1").ok() || !s.ReadBlob(target.digest, 100).ok()) {
+           return absl::InternalError("read failed");
+         }
+         return absl::OkStatus();
+       },
+       false},
+      {"write content and leases",
+       [&]() -> absl::Status {
+         if (absl::Status st = PutBytes(s, "more", "keep"); !st.ok()) return st;
+         if (!s.UpdateContentLabels(Digest::Sha256Of("more"), {{"x", "1"}}).ok()) {
+           return absl::InternalError("labels");
+         }
+         return s.CreateLease("other", {}).status();
+       },
+       false},
+      {"delete container", [&] { return s.DeleteContainer("c1"); }, true},
+      {"delete image", [&] { return s.DeleteImage("docker.io/library/a:1"); }, true},
+      {"collect", [&] { return s.Collect().status(); }, false},
+      {"delete images and collect",
+       [&] { return s.DeleteImagesAndCollect({"docker.io/library/gone:1"}).status(); }, true},
+  };
+  absl::StatusOr<uint64_t> before = s.RecordsGeneration();
+  ASSERT_TRUE(before.ok()) << before.status();
+  for (const Step& step : steps) {
+    SCOPED_TRACE(step.what);
+    ASSERT_TRUE(step.run().ok());
+    absl::StatusOr<uint64_t> after = s.RecordsGeneration();
+    ASSERT_TRUE(after.ok());
+    if (step.moves == true) {
+      EXPECT_NE(*after, *before);
+    } else if (step.moves == false) {
+      EXPECT_EQ(*after, *before);
+    }
+    before = after;
+  }
+}
+
+TEST(LocalStoreTest, ListingDecodesEachDistinctTargetCorrectly) {
+  TempDir dir;
+  auto opened = LocalStore::Open(LocalStoreOptions{dir.path()});
+  ASSERT_TRUE(opened.ok());
+  LocalStore& s = **opened;
+  Descriptor plain{std::string(kOciManifest), Digest::Sha256Of("plain"), 10};
+  Descriptor index{std::string(kOciIndex), Digest::Sha256Of("index"), 20};
+  index.annotations = {{"org.opencontainers.image.ref.name", "1"}};
+  Descriptor with_platform = plain;
+  with_platform.platform = Platform{"arm64", "linux", "v8", "", {}};
+  const std::vector<ImageRecord> records = {
+      {"docker.io/library/a:1", plain},
+      {"docker.io/library/a:2", index},
+      {"docker.io/library/a:3", plain},
+      {"docker.io/library/a:4", with_platform},
+      {"docker.io/library/a:5", index, {{"l", "1"}}},
+  };
+  for (const ImageRecord& r : records) ASSERT_TRUE(s.CreateImage(r).ok()) << r.name;
+  auto listed = s.ListImages();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ((*listed)[i].name, records[i].name);
+    EXPECT_EQ((*listed)[i].target, records[i].target) << records[i].name;
+    EXPECT_EQ((*listed)[i].labels, records[i].labels) << records[i].name;
+    auto got = s.GetImage(records[i].name);
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(got->target, records[i].target);
+  }
+}
+
+TEST(LocalStoreTest, ReadBlobNeedsTheContentRow) {
+  TempDir dir;
+  auto opened = LocalStore::Open(LocalStoreOptions{dir.path()});
+  ASSERT_TRUE(opened.ok());
+  LocalStore& s = **opened;
+  // A file without a row (a crash's leftover) is not content.
+  const Digest orphan = Digest::Sha256Of("orphan");
+  WriteFile(s.BlobPath(orphan), "orphan");
+  EXPECT_EQ(s.ReadBlob(orphan, 100).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(s.OpenBlob(orphan).status().code(), absl::StatusCode::kNotFound);
+  // A row whose file is gone reads as not found too; the size cap uses the row.
+  ASSERT_TRUE(s.CreateLease("keep", {}).ok());
+  ASSERT_TRUE(PutBytes(s, "twelve bytes", "keep").ok());
+  const Digest d = Digest::Sha256Of("twelve bytes");
+  EXPECT_EQ(s.ReadBlob(d, 11).status().code(), absl::StatusCode::kResourceExhausted);
+  auto blob = s.OpenBlob(d);
+  ASSERT_TRUE(blob.ok());
+  EXPECT_EQ((*blob)->size(), 12);
+  std::filesystem::remove(s.BlobPath(d));
+  EXPECT_EQ(s.ReadBlob(d, 100).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(SqliteDbTest, CachedStatementsAreResetAndNestedUsesGetTheirOwn) {
+  TempDir dir;
+  auto db = SqliteDb::Open(dir.path() + "/t.db", /*sync=*/false);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t (k INTEGER)").ok());
+  ASSERT_TRUE((*db)->Exec("INSERT INTO t VALUES (1), (2), (3)").ok());
+  const std::string kSelect = "SELECT k FROM t ORDER BY k";
+  std::vector<int64_t> outer_rows, inner_rows;
+  {
+    auto outer = (*db)->PrepareCached(kSelect);
+    ASSERT_TRUE(outer.ok());
+    for (;;) {
+      auto row = outer->Step();
+      ASSERT_TRUE(row.ok());
+      if (!*row) break;
+      outer_rows.push_back(outer->ColumnInt64(0));
+      // The same SQL while the cached statement is borrowed: a statement of its own.
+      auto inner = (*db)->PrepareCached(kSelect);
+      ASSERT_TRUE(inner.ok());
+      auto first = inner->Step();
+      ASSERT_TRUE(first.ok() && *first);
+      inner_rows.push_back(inner->ColumnInt64(0));
+    }
+  }
+  EXPECT_EQ(outer_rows, (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(inner_rows, (std::vector<int64_t>{1, 1, 1}));
+  // Left after one row: the next borrower starts again from the first row, with
+  // fresh binds, and no read transaction stays open (a write and a checkpoint run).
+  const std::string kCount = "SELECT count(*) FROM t WHERE k >= ?1";
+  for (int64_t from : {int64_t{2}, int64_t{1}}) {
+    auto st = (*db)->PrepareCached(kCount);
+    ASSERT_TRUE(st.ok());
+    st->Bind(1, from);
+    auto row = st->Step();
+    ASSERT_TRUE(row.ok() && *row);
+    EXPECT_EQ(st->ColumnInt64(0), 4 - from);
+  }
+  {
+    auto partial = (*db)->PrepareCached(kSelect);
+    ASSERT_TRUE(partial.ok());
+    ASSERT_TRUE(partial->Step().ok());
+  }
+  EXPECT_TRUE((*db)->Exec("INSERT INTO t VALUES (4)").ok());
+  EXPECT_TRUE((*db)->Exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+  auto again = (*db)->PrepareCached(kSelect);
+  ASSERT_TRUE(again.ok());
+  auto row = again->Step();
+  ASSERT_TRUE(row.ok() && *row);
+  EXPECT_EQ(again->ColumnInt64(0), 1);
+}
+
+// Many blobs collected at once are unlinked on several threads, while other
+// threads commit some of the same blobs again: every blob with a row keeps its
+// file, every file without a row goes.
+TEST(LocalStoreTest, ParallelUnlinksRaceRecommitsSafely) {
+  TempDir dir;
+  for (int threads : {1, 4}) {
+    SCOPED_TRACE("unlink threads " + std::to_string(threads));
+    const std::string root = dir.path() + "/root" + std::to_string(threads);
+    LocalStoreOptions options{root};
+    options.sync = false;
+    options.unlink_threads = threads;
+    auto opened = LocalStore::Open(options);
+    ASSERT_TRUE(opened.ok());
+    LocalStore& s = **opened;
+    constexpr int kBlobs = 600;
+    for (int round = 0; round < 3; ++round) {
+      ASSERT_TRUE(s.CreateLease("l", {}).ok());
+      for (int i = 0; i < kBlobs; ++i) {
+        ASSERT_TRUE(PutBytes(s, "blob " + std::to_string(i), "l").ok());
+      }
+      ASSERT_TRUE(s.DeleteLease("l", /*sync=*/false).ok());
+      std::atomic<bool> stop{false};
+      std::vector<std::thread> writers;
+      for (int w = 0; w < 2; ++w) {
+        writers.emplace_back([&s, &stop, w] {
+          // Keep some blobs alive again under a lease of their own while the
+          // collection unlinks them.
+          const std::string lease = "w" + std::to_string(w);
+          (void)s.CreateLease(lease, {});
+          for (int i = w; i < kBlobs && !stop.load(); i += 7) {
+            absl::Status st = PutBytes(s, "blob " + std::to_string(i), lease);
+            if (!st.ok() && !absl::IsAlreadyExists(st)) ADD_FAILURE() << st;
+          }
+        });
+      }
+      auto collected = s.Collect();
+      stop.store(true);
+      for (std::thread& t : writers) t.join();
+      ASSERT_TRUE(collected.ok()) << collected.status();
+      auto report = s.Fsck(false);
+      ASSERT_TRUE(report.ok());
+      for (const FsckProblem& p : report->problems) ADD_FAILURE() << p.what;
+      // Nothing is left behind once the leases go.
+      for (int w = 0; w < 2; ++w) ASSERT_TRUE(s.DeleteLease("w" + std::to_string(w), false).ok());
+      ASSERT_TRUE(s.Collect().ok());
+      auto content = s.ListContent();
+      ASSERT_TRUE(content.ok());
+      EXPECT_TRUE(content->empty());
+      EXPECT_TRUE(std::filesystem::is_empty(root + "/blobs/sha256"));
+    }
+  }
 }
 
 }  // namespace

@@ -28,11 +28,20 @@ absl::Status StatusForSqlite(int rc, std::string message) {
 }
 
 SqliteStatement::~SqliteStatement() {
-  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+  if (stmt_ == nullptr) return;
+  if (in_use_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    *in_use_ = false;
+    return;
+  }
+  sqlite3_finalize(stmt_);
 }
 
 SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+    : db_(other.db_),
+      stmt_(std::exchange(other.stmt_, nullptr)),
+      in_use_(std::exchange(other.in_use_, nullptr)) {}
 
 SqliteStatement& SqliteStatement::Bind(int index, std::string_view text) {
   sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
@@ -71,6 +80,13 @@ std::string SqliteStatement::ColumnText(int index) const {
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, index)));
 }
 
+std::string_view SqliteStatement::ColumnView(int index) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, index);
+  if (p == nullptr) return std::string_view();
+  return std::string_view(reinterpret_cast<const char*>(p),
+                          static_cast<size_t>(sqlite3_column_bytes(stmt_, index)));
+}
+
 int64_t SqliteStatement::ColumnInt64(int index) const {
   return sqlite3_column_int64(stmt_, index);
 }
@@ -106,7 +122,10 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path
   return out;
 }
 
-SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
+SqliteDb::~SqliteDb() {
+  for (auto& [sql, cached] : cache_) sqlite3_finalize(cached->stmt);
+  sqlite3_close_v2(db_);
+}
 
 absl::Status SqliteDb::Error(int rc, std::string_view what) const {
   return StatusForSqlite(rc, std::string("metadata: ") + std::string(what) + ": " +
@@ -129,6 +148,23 @@ absl::StatusOr<SqliteStatement> SqliteDb::Prepare(std::string_view sql) {
       sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) return Error(rc, "prepare");
   return SqliteStatement(db_, stmt);
+}
+
+absl::StatusOr<SqliteStatement> SqliteDb::PrepareCached(std::string_view sql) {
+  auto it = cache_.find(absl::string_view(sql.data(), sql.size()));
+  if (it == cache_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return Error(rc, "prepare");
+    auto cached = std::make_unique<Cached>();
+    cached->stmt = stmt;
+    it = cache_.emplace(std::string(sql), std::move(cached)).first;
+  }
+  Cached& cached = *it->second;
+  if (cached.in_use) return Prepare(sql);  // a nested use of the same SQL
+  cached.in_use = true;
+  return SqliteStatement(db_, cached.stmt, &cached.in_use);
 }
 
 int64_t SqliteDb::Changes() const { return sqlite3_changes(db_); }
