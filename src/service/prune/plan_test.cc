@@ -812,6 +812,7 @@ TEST(BuildReportTest, AttributingAgainGivesThePlansReport) {
 TEST(BuildReportTest, FromABatchResult) {
   const TwoImages t = MakeTwoImages();
   const Plan plan = PlanPrune(t.inventory, All());
+  ASSERT_FALSE(plan.predicted_removed_snapshots.empty());
   BatchDeleteResult batch;
   for (const std::string& n : plan.NamesToDelete()) {
     batch.deletions.push_back({n, absl::OkStatus()});
@@ -841,6 +842,12 @@ TEST(BuildReportTest, FromABatchResult) {
          std::reverse(b.collected.removed_content.begin(), b.collected.removed_content.end());
        },
        "overlayfs"},
+      // Our snapshot stays; another snapshotter's of the same key goes.
+      {"same key, other snapshotter",
+       [](BatchDeleteResult& b) {
+         b.collected.removed_snapshots.front().snapshotter = "other";
+       },
+       "overlayfs"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -858,6 +865,24 @@ TEST(BuildReportTest, FromABatchResult) {
   BatchDeleteResult failed = batch;
   failed.deletions[1].status = absl::UnavailableError("locked");
   EXPECT_NE(BuildReport(plan, failed, "overlayfs"), plan.report);
+  BatchDeleteResult other = batch;
+  other.collected.removed_snapshots.front().snapshotter = "other";
+  EXPECT_NE(BuildReport(plan, other, "overlayfs"), plan.report);
+  EXPECT_EQ(BuildReport(plan, other, ""), plan.report);
+}
+
+TEST(BuildReportTest, AnOutcomeOfOtherNamesIsNotTakenAsPlanned) {
+  const TwoImages t = MakeTwoImages();
+  const Plan plan = PlanPrune(t.inventory, All());
+  ASSERT_EQ(plan.deletions.size(), 2u);
+  // As many deletions as planned, all OK, but b:1 was not among them.
+  const std::vector<ImageDeletion> outcome = {{"docker.io/library/a:1", absl::OkStatus()},
+                                              {"docker.io/library/zz:1", absl::OkStatus()}};
+  const Report r = BuildReport(plan, outcome, plan.predicted_removed_blobs,
+                               plan.predicted_removed_snapshots);
+  EXPECT_NE(r, plan.report);
+  EXPECT_EQ(r.images_deleted.front(), ReportItem::Untagged("a:1"));
+  for (const ReportItem& item : r.images_deleted) EXPECT_NE(item.untagged, "b:1");
 }
 
 TEST(BuildReportTest, FailedDeletionHasNoEntryAndItsErrorIsKept) {

@@ -436,5 +436,77 @@ TEST(LocalStoreTest, ParallelUnlinksRaceRecommitsSafely) {
   }
 }
 
+// Forwards to PosixFs; the removal of one chosen file announces itself and
+// then takes its time.
+class SlowRemoveFs final : public Fs {
+ public:
+  SlowRemoveFs(std::string slow_path, absl::Duration delay)
+      : slow_path_(std::move(slow_path)), delay_(delay) {}
+  std::atomic<bool> removing{false};
+
+  absl::StatusOr<std::string> ReadFile(const std::string& p) override { return fs_.ReadFile(p); }
+  absl::StatusOr<std::unique_ptr<SequentialFile>> OpenForRead(const std::string& p) override {
+    return fs_.OpenForRead(p);
+  }
+  absl::StatusOr<std::unique_ptr<WritableFile>> OpenForWrite(const std::string& p,
+                                                             WriteMode mode) override {
+    return fs_.OpenForWrite(p, mode);
+  }
+  absl::Status CreateDirs(const std::string& p) override { return fs_.CreateDirs(p); }
+  absl::StatusOr<bool> Exists(const std::string& p) override { return fs_.Exists(p); }
+  absl::StatusOr<uint64_t> FileSize(const std::string& p) override { return fs_.FileSize(p); }
+  absl::StatusOr<bool> IsDirectory(const std::string& p) override { return fs_.IsDirectory(p); }
+  absl::StatusOr<std::vector<std::string>> ListDir(const std::string& p) override {
+    return fs_.ListDir(p);
+  }
+  absl::Status Remove(const std::string& p) override {
+    if (p == slow_path_) {
+      removing.store(true);
+      absl::SleepFor(delay_);
+    }
+    return fs_.Remove(p);
+  }
+  absl::Status RemoveAll(const std::string& p) override { return fs_.RemoveAll(p); }
+  absl::Status Rename(const std::string& from, const std::string& to) override {
+    return fs_.Rename(from, to);
+  }
+  absl::Status SyncDir(const std::string& p) override { return fs_.SyncDir(p); }
+
+ private:
+  PosixFs fs_;
+  const std::string slow_path_;
+  const absl::Duration delay_;
+};
+
+// A blob committed again while the collection that dropped its row is still
+// unlinking its old file keeps the new file.
+TEST(LocalStoreTest, RecommitDuringTheUnlinkOfTheSameBlobKeepsTheNewFile) {
+  TempDir dir;
+  const std::string bytes = "recommitted";
+  const Digest d = Digest::Sha256Of(bytes);
+  const std::string root = dir.path() + "/root";
+  SlowRemoveFs fs(root + "/blobs/sha256/" + std::string(d.hex()), absl::Milliseconds(300));
+  LocalStoreOptions options{root, &fs};
+  options.sync = false;
+  auto opened = LocalStore::Open(options);
+  ASSERT_TRUE(opened.ok());
+  LocalStore& s = **opened;
+  ASSERT_TRUE(s.CreateLease("l", {}).ok());
+  ASSERT_TRUE(PutBytes(s, bytes, "l").ok());
+  ASSERT_TRUE(s.DeleteLease("l", /*sync=*/false).ok());
+  ASSERT_TRUE(s.CreateLease("keep", {}).ok());
+  std::thread collector([&s] { EXPECT_TRUE(s.Collect().ok()); });
+  while (!fs.removing.load()) absl::SleepFor(absl::Milliseconds(1));
+  // The row is gone and the old file is being unlinked: commit it again.
+  EXPECT_TRUE(PutBytes(s, bytes, "keep").ok());
+  collector.join();
+  auto read = s.ReadBlob(d, 100);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(*read, bytes);
+  auto report = s.Fsck(false);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->clean());
+}
+
 }  // namespace
 }  // namespace reclaim
