@@ -16,7 +16,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 coreutils
   # real components the interop and end-to-end tests drive, and the API bench's load generator
-  containerd curl wrk
+  containerd curl wrk tzdata
 )
 
 missing=()

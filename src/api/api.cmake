@@ -20,6 +20,6 @@ reclaim_cc_test(api_version_test SRCS ${CMAKE_CURRENT_LIST_DIR}/api_version_test
   DEPS reclaim_api)
 reclaim_cc_test(api_json_test SRCS ${CMAKE_CURRENT_LIST_DIR}/json_test.cc DEPS reclaim_api)
 reclaim_cc_test(api_http_server_test SRCS ${CMAKE_CURRENT_LIST_DIR}/http_server_test.cc
-  DEPS reclaim_api reclaim_api_testing)
+  DEPS reclaim_api reclaim_api_testing reclaim_platform_testing)
 reclaim_cc_test(api_docker_api_test SRCS ${CMAKE_CURRENT_LIST_DIR}/docker_api_test.cc
   DEPS reclaim_api reclaim_api_testing)

@@ -2,7 +2,8 @@
 //
 // End to end: the real `docker` CLI (DOCKER_HOST=unix://<temp socket>) against
 // an ApiServer with the ServiceBackend on an embedded store in a temporary
-// root. Skipped when no `docker` binary is on the PATH.
+// root. Fails (never skips) when no `docker` binary is on the PATH: the CLI is
+// a required test dependency.
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -44,7 +45,9 @@ bool HaveDocker() { return ::system("command -v docker >/dev/null 2>&1") == 0; }
 class DockerCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!HaveDocker()) GTEST_SKIP() << "no docker CLI on this machine";
+    ASSERT_TRUE(HaveDocker())
+        << "no `docker` CLI on the PATH: this end-to-end test needs the docker client "
+           "installed (it is a required test dependency, not optional)";
     char tmpl[] = "/tmp/reclaim-e2e-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     std::filesystem::create_directories(dir_ + "/config");

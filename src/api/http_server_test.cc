@@ -23,6 +23,7 @@
 
 #include "api/testing/http_client.h"
 #include "gtest/gtest.h"
+#include "platform/testing/temp_dir.h"
 
 namespace reclaim {
 namespace {
@@ -120,22 +121,6 @@ class TestHandler final : public HttpHandler {
   Gate release_;
   std::mutex mu_;
   absl::Status read_error_;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/reclaim-api-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
 };
 
 HttpServerOptions Options(const std::string& sock) {

@@ -12,6 +12,7 @@
 #include "imageio/go_json.h"
 #include "imageio/names.h"
 #include "imageio/scoped_lease.h"
+#include "imageio/store_writes.h"
 #include "imageio/walk.h"
 
 namespace reclaim {
@@ -106,7 +107,8 @@ class Importer {
                                                               : media_types::kOciLayer);
     Labels layer_labels;
     if (keep_raw_) layer_labels["containerd.io/uncompressed"] = result.diff_id.str();
-    RECLAIM_RETURN_IF_ERROR(Commit(*writer_, result.layer, layer_labels));
+    RECLAIM_RETURN_IF_ERROR(
+        CommitUnderLease(store_, *lease_, *writer_, result.layer, layer_labels).status());
     writer_.reset();
 
     const std::string created = FormatRfc3339Nano(clock.Now());
@@ -193,54 +195,18 @@ class Importer {
                                       std::string(s.message()));
   }
 
-  absl::Status Commit(ContentWriter& w, const Descriptor& d, const Labels& labels) {
-    absl::Status s = w.Commit(d.size, d.digest, labels);
-    if (absl::IsAlreadyExists(s)) {
-      RECLAIM_RETURN_IF_ERROR(lease_->Protect(d.digest));
-      if (!labels.empty())
-        RECLAIM_RETURN_IF_ERROR(store_.UpdateContentLabels(d.digest, labels).status());
-      return absl::OkStatus();
-    }
-    return s;
-  }
-
   absl::StatusOr<Descriptor> WriteJson(const std::string& bytes, std::string_view media_type,
                                        const Labels& labels) {
-    Descriptor d;
-    d.media_type = std::string(media_type);
-    d.digest = Digest::Sha256Of(bytes);
-    d.size = static_cast<int64_t>(bytes.size());
-    WriterOptions wo;
-    wo.ref = lease_->id() + "-" + std::string(d.digest.hex());
-    wo.lease_id = lease_->id();
-    wo.expected_size = d.size;
-    wo.expected = d.digest;
-    RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<ContentWriter> w, store_.Writer(wo));
-    RECLAIM_RETURN_IF_ERROR(w->Write(bytes));
-    RECLAIM_RETURN_IF_ERROR(Commit(*w, d, labels));
-    return d;
+    RECLAIM_ASSIGN_OR_RETURN(LeasedBlob b,
+                             WriteBlobUnderLease(store_, *lease_, bytes, media_type, "-", labels));
+    return b.descriptor;
   }
 
+  // The previous target when an existing name was moved.
   absl::StatusOr<std::optional<Descriptor>> SaveRecord(const std::string& name,
                                                        const Descriptor& target) {
-    absl::StatusOr<ImageRecord> existing = store_.GetImage(name);
-    if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
-    if (!existing.ok()) {
-      ImageRecord rec;
-      rec.name = name;
-      rec.target = target;
-      absl::StatusOr<ImageRecord> created = store_.CreateImage(rec);
-      if (created.ok()) return std::optional<Descriptor>();
-      if (!absl::IsAlreadyExists(created.status())) return created.status();
-      existing = store_.GetImage(name);
-      if (!existing.ok()) return existing.status();
-    }
-    std::optional<Descriptor> previous;
-    if (existing->target.digest != target.digest) previous = existing->target;
-    ImageRecord rec = *existing;
-    rec.target = target;
-    RECLAIM_RETURN_IF_ERROR(store_.UpdateImage(rec).status());
-    return previous;
+    RECLAIM_ASSIGN_OR_RETURN(ImageUpsert u, CreateOrUpdateImage(store_, name, target));
+    return u.previous_target;
   }
 
   Store& store_;

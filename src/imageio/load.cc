@@ -18,6 +18,7 @@
 #include "imageio/go_json.h"
 #include "imageio/names.h"
 #include "imageio/scoped_lease.h"
+#include "imageio/store_writes.h"
 #include "imageio/walk.h"
 
 namespace reclaim {
@@ -487,27 +488,11 @@ class Loader {
   }
 
   absl::StatusOr<Descriptor> WriteJsonBlob(const std::string& bytes, std::string_view media_type) {
-    Descriptor d;
-    d.media_type = std::string(media_type);
-    d.digest = Digest::Sha256Of(bytes);
-    d.size = static_cast<int64_t>(bytes.size());
-    WriterOptions wo;
-    wo.ref = lease_->id() + "-manifest-" + std::string(d.digest.hex());
-    wo.lease_id = lease_->id();
-    wo.expected_size = d.size;
-    wo.expected = d.digest;
-    RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<ContentWriter> w, store_.Writer(wo));
-    RECLAIM_RETURN_IF_ERROR(w->Write(bytes));
-    absl::Status s = w->Commit(d.size, d.digest, {});
-    if (absl::IsAlreadyExists(s)) {
-      RECLAIM_RETURN_IF_ERROR(lease_->Protect(d.digest));
-    } else if (!s.ok()) {
-      return s;
-    } else {
-      ++result_.blobs_written;
-    }
-    archive_blobs_[d.digest] = d.size;
-    return d;
+    RECLAIM_ASSIGN_OR_RETURN(
+        LeasedBlob b, WriteBlobUnderLease(store_, *lease_, bytes, media_type, "-manifest-", {}));
+    if (b.written) ++result_.blobs_written;
+    archive_blobs_[b.descriptor.digest] = b.descriptor.size;
+    return b.descriptor;
   }
 
   absl::Status ResolveDocker() {
@@ -718,31 +703,12 @@ class Loader {
       RECLAIM_RETURN_IF_ERROR(store_.UpdateContentLabels(digest, labels).status());
     }
     for (const auto& [name, target] : targets_) {
+      RECLAIM_ASSIGN_OR_RETURN(ImageUpsert u, CreateOrUpdateImage(store_, name, target));
       LoadedImage li;
       li.name = name;
       li.target = target;
-      absl::StatusOr<ImageRecord> existing = store_.GetImage(name);
-      if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
-      if (!existing.ok()) {
-        ImageRecord rec;
-        rec.name = name;
-        rec.target = target;
-        absl::StatusOr<ImageRecord> created = store_.CreateImage(rec);
-        if (created.ok()) {
-          li.created = true;
-        } else if (absl::IsAlreadyExists(created.status())) {
-          existing = store_.GetImage(name);  // lost a race: update instead
-          if (!existing.ok()) return existing.status();
-        } else {
-          return created.status();
-        }
-      }
-      if (!li.created) {
-        if (existing->target.digest != target.digest) li.previous_target = existing->target;
-        ImageRecord rec = *existing;
-        rec.target = target;
-        RECLAIM_RETURN_IF_ERROR(store_.UpdateImage(rec).status());
-      }
+      li.created = u.created;
+      li.previous_target = std::move(u.previous_target);
       result_.images.push_back(std::move(li));
     }
     return absl::OkStatus();
