@@ -12,10 +12,12 @@
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "core/reference.h"
+#include "core/status.h"
 #include "nlohmann/json.hpp"
 #include "service/prune/executor.h"
 #include "service/resolve.h"
 #include "store/local/local_store.h"
+#include "store/open/open_store.h"
 
 #ifndef RECLAIM_VERSION
 #define RECLAIM_VERSION "0.0.0"
@@ -51,16 +53,25 @@ int Session::Usage(const std::string& message) {
   return kExitUsage;
 }
 
+absl::StatusOr<StoreSpec> Session::Spec(const std::string& holder) const {
+  StoreSpec spec;
+  RECLAIM_ASSIGN_OR_RETURN(spec.kind, ParseStoreKind(g_.store));
+  spec.root = Root();
+  spec.clock = env_.clock;
+  spec.holder = holder;
+  spec.sync = env_.store_sync;
+  spec.containerd_address = g_.containerd_address;
+  spec.ns = g_.ns;
+  spec.snapshotter = g_.snapshotter;
+  return spec;
+}
+
 absl::Status Session::Open(const std::string& holder, bool wait, bool prune) {
   if (store_ != nullptr) return absl::OkStatus();
-  LocalStoreOptions o;
-  o.root = Root();
-  o.clock = env_.clock;
-  o.holder = holder;
-  o.sync = env_.store_sync;
+  RECLAIM_ASSIGN_OR_RETURN(const StoreSpec spec, Spec(holder));
   bool told = false;
   for (;;) {
-    absl::StatusOr<std::unique_ptr<LocalStore>> opened = LocalStore::Open(o);
+    absl::StatusOr<std::unique_ptr<Store>> opened = OpenStore(spec);
     if (opened.ok()) {
       store_ = *std::move(opened);
       break;
@@ -86,6 +97,7 @@ absl::Status Session::Open(const std::string& holder, bool wait, bool prune) {
   ImageServiceOptions io;
   io.clock = env_.clock;
   io.zone = env_.zone;
+  io.snapshotter = SnapshotterOf(spec);
   images_ = std::make_unique<ImageService>(*store_, io);
   containers_ = std::make_unique<ContainerService>(*images_);
   return absl::OkStatus();
@@ -186,7 +198,9 @@ std::string ContainerCommandColumn(const ContainerInfo& c, bool trunc) {
 std::string ContainerImageColumn(const std::vector<ImageRecord>& images, const ContainerInfo& c,
                                  bool trunc) {
   std::string image = c.image;
-  if (image != c.image_id.str()) {
+  // A container made by another client (ctr, nerdctl) has no image ID: its
+  // image name is all there is.
+  if (c.image_id.valid() && image != c.image_id.str()) {
     absl::StatusOr<ImageRecord> r = ResolveImage(images, image);
     if (!r.ok() || r->target.digest != c.image_id) image = c.image_id.str();
   }
@@ -210,7 +224,13 @@ namespace {
 // ---- fsck
 int Fsck(Session& s, bool repair) {
   if (absl::Status st = s.Open(); !st.ok()) return s.Fail(st);
-  auto report = s.store().Fsck(repair);
+  LocalStore* local = AsLocalStore(s.store());
+  if (local == nullptr) {
+    return s.Fail(absl::FailedPreconditionError(
+        "fsck checks the embedded store's files; " + s.store().Describe() +
+        " keeps its own (use ctr or containerd's tools)"));
+  }
+  auto report = local->Fsck(repair);
   if (!report.ok()) return s.Fail(report.status());
   if (s.Json()) {
     nlohmann::json j = {{"BlobsChecked", report->blobs_checked},
@@ -270,6 +290,17 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
   app.require_subcommand(1);
   app.add_option("--root", g.root, "Store root (default " + env.default_root + ")");
   app.add_option("--format", g.format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--store", g.store, "Store: local (the embedded store under --root) or containerd")
+      ->check(CLI::IsMember({"local", "containerd"}));
+  app.add_option("--containerd-address", g.containerd_address,
+                 "containerd's gRPC socket, with --store containerd (default " +
+                     std::string(kDefaultContainerdAddress) + ")");
+  app.add_option("--namespace", g.ns,
+                 "containerd namespace, with --store containerd (default " +
+                     std::string(kDefaultContainerdNamespace) + "; Docker uses moby)");
+  app.add_option("--snapshotter", g.snapshotter,
+                 "Snapshotter whose snapshots count, with --store containerd (default " +
+                     std::string(kDefaultSnapshotter) + ")");
 
   int status = 0;
   auto* fsck = app.add_subcommand("fsck", "Check the store's on-disk invariants");
@@ -290,7 +321,12 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
       return;
     }
     if (hosts.empty()) hosts.push_back("unix://" + DefaultSocket());
-    status = env.serve(ServeRequest{g.root.empty() ? env.default_root : g.root, hosts});
+    absl::StatusOr<StoreSpec> spec = session.Spec("reclaim serve");
+    if (!spec.ok()) {
+      status = session.Fail(spec.status());
+      return;
+    }
+    status = env.serve(ServeRequest{*std::move(spec), hosts});
   });
 
   auto* image = app.add_subcommand("image", "Manage images");

@@ -2,11 +2,14 @@
 //
 // The `reclaim` command line: commands that work on a store directly, without a
 // daemon, through the service layer (ImageService, ContainerService and the
-// PruneService over a LocalStore). RunCli parses arguments and runs one command
-// with the environment it is given, so tests drive it in-process with string
-// streams, a temporary root and a fake clock.
+// PruneService over a Store: the embedded one, or a real containerd with
+// `--store containerd`). RunCli parses arguments and runs one command with the
+// environment it is given, so tests drive it in-process with string streams, a
+// temporary root and a fake clock.
 //
-//   reclaim [--root DIR] [--format text|json] COMMAND ...
+//   reclaim [--root DIR] [--format text|json]
+//           [--store local|containerd] [--containerd-address SOCK]
+//           [--namespace NS] [--snapshotter NAME] COMMAND ...
 //     image ls|inspect|history|rm|tag|load|save|import|prune
 //     container create|ls|rm|prune
 //     system df|prune
@@ -39,13 +42,14 @@
 #include "absl/time/time.h"
 #include "platform/clock.h"
 #include "service/prune/cancel.h"
+#include "store/open/open_store.h"
 
 namespace reclaim {
 
 // What `reclaim serve` asks of the process (apps/ provides it: cli/ does not
 // depend on api/).
 struct ServeRequest {
-  std::string root;                // the store root, resolved
+  StoreSpec store;                 // the store to serve (root resolved)
   std::vector<std::string> hosts;  // "unix:///path" or "tcp://127.0.0.1:PORT"
 };
 

@@ -25,7 +25,8 @@
 #include "core/filters.h"
 #include "service/container_service.h"
 #include "service/image_service.h"
-#include "store/local/local_store.h"
+#include "store/open/open_store.h"
+#include "store/store.h"
 
 namespace reclaim::cli_internal {
 
@@ -37,6 +38,10 @@ inline constexpr int kExitInterrupted = 130;  // 128 + SIGINT, as the docker CLI
 struct Globals {
   std::string root;
   std::string format = "text";
+  std::string store = "local";  // --store
+  std::string containerd_address = std::string(kDefaultContainerdAddress);
+  std::string ns = std::string(kDefaultContainerdNamespace);
+  std::string snapshotter = std::string(kDefaultSnapshotter);
 };
 
 class Session {
@@ -54,6 +59,9 @@ class Session {
   absl::Time Now() const { return clock().Now(); }
   absl::TimeZone zone() const { return env_.zone.has_value() ? *env_.zone : LocalTimeZone(); }
   std::string Root() const { return g_.root.empty() ? env_.default_root : g_.root; }
+  // The store the global flags name (root resolved); InvalidArgument for an
+  // unknown --store.
+  [[nodiscard]] absl::StatusOr<StoreSpec> Spec(const std::string& holder) const;
 
   // "Error: <line>" on err for each line of the message. Returns 1, or 130
   // when the status is a cancellation caused by `cancel`.
@@ -61,14 +69,14 @@ class Session {
   // A usage error: "Error: <message>" and the help hint; returns 2.
   int Usage(const std::string& message);
 
-  // Opens the store (LOCK holder `holder`) and the services. When another
-  // process holds the root: without `wait`, the open error, or Aborted `a
+  // Opens the store (the embedded one: LOCK holder `holder`) and the services.
+  // When another process holds the embedded store's root: without `wait`, the open error, or Aborted `a
   // prune operation is already running` when `prune` and the holder is a
   // prune; with `wait`, retries every env.wait_poll (telling err once) until
   // the root is free or `cancel` is set (Cancelled).
   [[nodiscard]] absl::Status Open(const std::string& holder = "reclaim", bool wait = false,
                                   bool prune = false);
-  LocalStore& store() { return *store_; }
+  Store& store() { return *store_; }
   ImageService& images() { return *images_; }
   ContainerService& containers() { return *containers_; }
 
@@ -95,7 +103,7 @@ class Session {
  private:
   const CliEnv& env_;
   Globals& g_;
-  std::unique_ptr<LocalStore> store_;
+  std::unique_ptr<Store> store_;
   std::unique_ptr<ImageService> images_;
   std::unique_ptr<ContainerService> containers_;
 };

@@ -12,6 +12,8 @@
 //               --format json: {"Decisions":[...],"ImagesDeleted":...,"SpaceReclaimed":N}.
 //   --wait      when another prune holds the store, wait for it instead of
 //               failing with `a prune operation is already running`.
+// With --format json the report is Docker's JSON plus `SnapshotLabelsReleased`
+// (the configs whose snapshot label the prune removed, specs/prune.md §5.5).
 // Per-image failures print the report, then one `Error: <name>: <message>`
 // line each, and exit 1. SIGINT cancels between phases (exit 130): a prune
 // cancelled before its delete phase changes nothing.
@@ -56,6 +58,13 @@ int PrintErrors(Session& s, const PruneResult& r) {
   return s.Fail(errors);
 }
 
+// The configs whose snapshot label the prune released (specs/prune.md §5.5).
+nlohmann::ordered_json ReleasedJson(const Report& report) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const Digest& d : report.snapshot_labels_released) out.push_back(d.str());
+  return out;
+}
+
 int Explain(Session& s, const PruneResult& r) {
   const std::vector<Decision>& decisions = r.plan.decisions;
   size_t pruned = 0;
@@ -84,6 +93,7 @@ int Explain(Session& s, const PruneResult& r) {
     const nlohmann::ordered_json report = nlohmann::ordered_json::parse(ReportJson(r.report));
     out["ImagesDeleted"] = report["ImagesDeleted"];
     out["SpaceReclaimed"] = report["SpaceReclaimed"];
+    out["SnapshotLabelsReleased"] = ReleasedJson(r.report);
     s.out() << out.dump() << "\n";
     return kExitOk;
   }
@@ -97,6 +107,10 @@ int Explain(Session& s, const PruneResult& r) {
   s.out() << decisions.size() << (decisions.size() == 1 ? " image: " : " images: ") << pruned
           << " to prune, " << decisions.size() - pruned << " to keep\n";
   s.out() << "Total reclaimable space: " << HumanSizeBytes(r.report.space_reclaimed) << "\n";
+  for (const Digest& config : r.report.snapshot_labels_released) {
+    s.out() << "release snapshot label of config " << config.str()
+            << " (held by something other than an image)\n";
+  }
   return kExitOk;
 }
 
@@ -121,7 +135,10 @@ int ImagePrune(Session& s, const ImagePruneFlags& f) {
   if (!r.ok()) return s.Fail(r.status());
   if (f.explain) return Explain(s, *r);
   if (s.Json()) {
-    s.out() << ReportJson(r->report) << "\n";
+    // Docker's shape, plus the snapshot labels released (reclaim's addition).
+    nlohmann::ordered_json out = nlohmann::ordered_json::parse(ReportJson(r->report));
+    out["SnapshotLabelsReleased"] = ReleasedJson(r->report);
+    s.out() << out.dump() << "\n";
   } else {
     if (f.dry_run) s.out() << "Dry run: nothing was changed.\n";
     s.out() << ReportCliText(r->report);

@@ -204,6 +204,24 @@ class Store {
   [[nodiscard]] virtual absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
       const std::vector<std::string>& names) = 0;
   [[nodiscard]] virtual absl::StatusOr<CollectResult> Collect() = 0;
+  // DeleteImagesAndCollect with `after_deletions` run once between the record
+  // deletions and the collection, given each name's outcome (a prune releases
+  // snapshot labels there). The default deletes the records one by one, runs
+  // it, then Collect()s; stores override it to keep their batch.
+  [[nodiscard]] virtual absl::StatusOr<BatchDeleteResult> DeleteImagesThenCollect(
+      const std::vector<std::string>& names,
+      const std::function<void(const std::vector<ImageDeletion>&)>& after_deletions) {
+    BatchDeleteResult result;
+    result.deletions.reserve(names.size());
+    for (const std::string& name : names) {
+      result.deletions.push_back(ImageDeletion{name, DeleteImage(name)});
+    }
+    if (after_deletions) after_deletions(result.deletions);
+    absl::StatusOr<CollectResult> collected = Collect();
+    if (!collected.ok()) return collected.status();
+    result.collected = *std::move(collected);
+    return result;
+  }
 
   // ---- change detection
   // A number that differs from an earlier answer whenever an image or

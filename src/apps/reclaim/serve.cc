@@ -12,7 +12,7 @@
 #include "platform/logging.h"
 #include "service/container_service.h"
 #include "service/image_service.h"
-#include "store/local/local_store.h"
+#include "store/open/open_store.h"
 
 #ifndef RECLAIM_VERSION
 #define RECLAIM_VERSION "0.0.0"
@@ -33,16 +33,19 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
       std::filesystem::create_directories(std::filesystem::path(h.substr(7)).parent_path(), ec);
     }
   }
-  LocalStoreOptions store_options;
-  store_options.root = request.root;
-  store_options.holder = "reclaim serve";
-  auto store = LocalStore::Open(store_options);
+  StoreSpec spec = request.store;
+  spec.holder = "reclaim serve";
+  auto store = OpenStore(spec);
   if (!store.ok()) return fail(store.status());
-  ImageService images(**store);
+  ImageServiceOptions image_options;
+  image_options.snapshotter = SnapshotterOf(spec);
+  ImageService images(**store, image_options);
   ContainerService containers(images);
   ServiceBackendOptions backend_options;
   backend_options.version = RECLAIM_VERSION;
-  backend_options.root_dir = request.root;
+  // containerd's own root is not known from its socket: Docker shows its
+  // data root here, reclaim the store it serves.
+  backend_options.root_dir = spec.kind == StoreKind::kLocal ? spec.root : (*store)->Describe();
   ServiceBackend backend(images, containers, backend_options);
 
   // Block the stop signals before any server thread exists, so they inherit the
@@ -57,7 +60,7 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   http.listen = request.hosts;
   auto server = ApiServer::Start(backend, http);
   if (!server.ok()) return fail(server.status());
-  out << "reclaim " << RECLAIM_VERSION << " serving the store at " << request.root << "\n";
+  out << "reclaim " << RECLAIM_VERSION << " serving " << (*store)->Describe() << "\n";
   for (const std::string& h : request.hosts) out << "export DOCKER_HOST=" << h << "\n";
   out.flush();
 

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "core/reference.h"
 #include "core/status.h"
 
@@ -180,6 +181,33 @@ absl::StatusOr<PruneResult> PruneService::Prune(const FilterArgs& filters,
   return result;
 }
 
+void PruneService::ReleaseSnapshotLabels(const std::vector<SnapshotLabelRelease>& releases,
+                                         const std::vector<ImageDeletion>& outcome,
+                                         std::vector<Digest>* released,
+                                         std::vector<ImageError>* errors) {
+  absl::flat_hash_set<std::string_view> deleted;
+  for (const ImageDeletion& d : outcome) {
+    if (d.status.ok() || absl::IsNotFound(d.status)) deleted.insert(d.name);
+  }
+  for (const SnapshotLabelRelease& r : releases) {
+    // A record that could not be deleted still reaches the config: its
+    // snapshot stays pinned.
+    const bool all_deleted = std::all_of(r.images.begin(), r.images.end(),
+                                         [&](const std::string& n) { return deleted.contains(n); });
+    if (!all_deleted) continue;
+    absl::StatusOr<ContentInfo> updated = store_.UpdateContentLabels(r.config, {{r.label, ""}});
+    if (updated.ok()) {
+      released->push_back(r.config);
+    } else if (!absl::IsNotFound(updated.status())) {  // NotFound: the config is already gone
+      errors->push_back(ImageError{
+          r.images.front(), absl::Status(updated.status().code(),
+                                         "failed to remove gc.ref.snapshot label from " +
+                                             r.config.str() + ": " +
+                                             std::string(updated.status().message()))});
+    }
+  }
+}
+
 absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
                                               const PruneRequest& request) {
   Phase(PrunePhase::kGuardTaken);
@@ -215,6 +243,8 @@ absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
 
   Phase(PrunePhase::kDelete);
   BatchDeleteResult batch;
+  std::vector<Digest> released;
+  std::vector<ImageError> release_errors;
   {
     MutexLock lock(&records_mu_);
     RECLAIM_ASSIGN_OR_RETURN(bool moved, check.Moved(store_));
@@ -227,12 +257,24 @@ absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
     }
     RECLAIM_RETURN_IF_ERROR(CheckCancelled(request.cancel, "image prune"));
     absl::StatusOr<BatchDeleteResult> deleted =
-        store_.DeleteImagesAndCollect(result.plan.NamesToDelete());
+        result.plan.snapshot_label_releases.empty()
+            ? store_.DeleteImagesAndCollect(result.plan.NamesToDelete())
+            : store_.DeleteImagesThenCollect(
+                  result.plan.NamesToDelete(), [&](const std::vector<ImageDeletion>& outcome) {
+                    ReleaseSnapshotLabels(result.plan.snapshot_label_releases, outcome, &released,
+                                          &release_errors);
+                  });
     if (!deleted.ok()) return Annotate(deleted.status(), "image prune: deleting images");
     batch = *std::move(deleted);
   }
 
   result.report = BuildReport(result.plan, batch, options_.snapshotter);
+  result.report.snapshot_labels_released = std::move(released);
+  if (!release_errors.empty()) {
+    for (ImageError& e : release_errors) result.report.errors.push_back(std::move(e));
+    std::stable_sort(result.report.errors.begin(), result.report.errors.end(),
+                     [](const ImageError& a, const ImageError& b) { return a.name < b.name; });
+  }
   return result;
 }
 

@@ -19,8 +19,12 @@
 //      the inventory saw) and, if anything moved, the inventory is gathered and
 //      planned again; then the planned names are deleted with
 //      Store::DeleteImagesAndCollect: one batch, ONE collection;
+//      On a store with snapshots, the planned snapshot labels
+//      (Plan::snapshot_label_releases, specs/prune.md §5.5) are removed between
+//      the deletions and the collection, for configs whose pruned records were
+//      all deleted (Store::DeleteImagesThenCollect);
 //   6. report: BuildReport from what the collection really removed (the plan's
-//      report when everything went as planned).
+//      report when everything went as planned), with the labels released.
 // The CancelToken is checked between phases, and last just before the delete:
 // a prune cancelled before step 5 changes nothing and fails with Cancelled.
 // Leases are never deleted by a prune (moby deletes `moby/prune.images` leases
@@ -126,6 +130,11 @@ class PruneService {
   absl::StatusOr<PruneResult> Run(const FilterArgs& filters, const PruneRequest& request);
   // Gathers an inventory and plans from it (the inventory is freed while planning).
   absl::StatusOr<Plan> PlanNow(const PruneOptions& options, const CancelToken* cancel);
+  // §5.5, between the deletions and the collection: removes each planned
+  // snapshot label whose pruned records were all deleted.
+  void ReleaseSnapshotLabels(const std::vector<SnapshotLabelRelease>& releases,
+                             const std::vector<ImageDeletion>& outcome,
+                             std::vector<Digest>* released, std::vector<ImageError>* errors);
   absl::Status AcquireGuard(const PruneRequest& request);
   void ReleaseGuard();
   void Phase(PrunePhase phase);

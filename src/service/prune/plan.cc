@@ -5,6 +5,7 @@
 #endif
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -464,6 +465,38 @@ Plan PlanPruneImpl(const Inventory& inventory, Inventory* owned, const PruneOpti
     }
     pruned.emplace_back(index, make_lists(row.walk.get()));
   }
+
+  // §5.5: configs of pruned images that no kept image reaches and that carry
+  // the snapshot label of the inventory's snapshotter.
+  std::map<Digest, std::vector<std::string>> release_candidates;
+  const std::string snapshot_label =
+      inventory.snapshotter.empty() ? "" : std::string(kGcRefSnapshotPrefix) + inventory.snapshotter;
+  if (!snapshot_label.empty()) {
+    absl::flat_hash_set<absl::string_view> kept_configs;
+    std::vector<bool> is_pruned(n, false);
+    for (const auto& [index, lists] : pruned) is_pruned[index] = true;
+    for (size_t i = 0; i < n; ++i) {
+      if (is_pruned[i] || rows[i].walk == nullptr) continue;
+      for (const ConfigLabels& c : rows[i].walk->configs) {
+        kept_configs.insert(absl::string_view(c.digest.str()));
+      }
+    }
+    for (const auto& [index, lists] : pruned) {
+      if (rows[index].walk == nullptr) continue;
+      for (const ConfigLabels& c : rows[index].walk->configs) {
+        if (kept_configs.contains(absl::string_view(c.digest.str()))) continue;
+        auto content = inventory.graph.content.find(c.digest.str());
+        if (content == inventory.graph.content.end() ||
+            !content->second.labels.contains(snapshot_label)) {
+          continue;
+        }
+        std::vector<std::string>& images = release_candidates[c.digest];
+        if (images.empty() || images.back() != plan.decisions[index].name) {
+          images.push_back(plan.decisions[index].name);
+        }
+      }
+    }
+  }
   Release(rows);  // the walks go too, unless the caller keeps the inventory
   Release(candidate);
   if (owned != nullptr) TrimHeap();
@@ -485,15 +518,35 @@ Plan PlanPruneImpl(const Inventory& inventory, Inventory* owned, const PruneOpti
   Release(lists_of);
   SortErrors(plan.errors);
 
-  // The one collection after the deletions.
+  // The one collection after the deletions (and the label releases).
   gc::GcResult predicted;
   {
     std::set<std::string> deleted_names;
     for (const PlannedDeletion& d : plan.deletions) {
       deleted_names.insert(deleted_names.end(), d.name);
     }
-    predicted = gc::PredictRemovals(inventory.graph, deleted_names, options.now);
+    if (release_candidates.empty()) {
+      predicted = gc::PredictRemovals(inventory.graph, deleted_names, options.now);
+    } else {
+      // The graph as the collection will see it: without the released labels.
+      std::optional<gc::GcGraph> copy;
+      gc::GcGraph* graph = owned != nullptr ? &owned->graph : &copy.emplace(inventory.graph);
+      for (const auto& [config, images] : release_candidates) {
+        graph->content[config.str()].labels.erase(snapshot_label);
+      }
+      predicted = gc::PredictRemovals(*graph, deleted_names, options.now);
+    }
   }
+  // A config the collection removes anyway needs no release.
+  for (auto& [config, images] : release_candidates) {
+    if (std::binary_search(predicted.removed_content.begin(), predicted.removed_content.end(),
+                           config.str())) {
+      continue;
+    }
+    plan.snapshot_label_releases.push_back(
+        SnapshotLabelRelease{config, snapshot_label, std::move(images)});
+  }
+  Release(release_candidates);
   Release(predicted.live);
   if (owned != nullptr) Release(owned->graph);
   std::vector<std::string> unparsed_blobs;
@@ -523,6 +576,9 @@ Plan PlanPruneImpl(const Inventory& inventory, Inventory* owned, const PruneOpti
   }
   plan.report = std::move(attribution.report);
   plan.report.errors = plan.errors;
+  for (const SnapshotLabelRelease& r : plan.snapshot_label_releases) {
+    plan.report.snapshot_labels_released.push_back(r.config);
+  }
 
   // What the collection frees beyond the pruned images.
   for (const Digest& d : plan.predicted_removed_blobs) {

@@ -30,6 +30,11 @@
 //   4. a remaining candidate whose inventory walk failed is not pruned; its
 //      error goes to `errors` (moby: walk error, image skipped, others go on).
 //
+// Snapshot labels (§5.5): with a snapshotter, configs of pruned images that no
+// kept image reaches lose their `containerd.io/gc.ref.snapshot.<snapshotter>`
+// label before the collection (Plan::snapshot_label_releases), and the
+// prediction counts the snapshots that frees.
+//
 // Byte accounting (reclaim's deterministic report, design.md): the collection
 // after deleting the pruned records is predicted with gc::PredictRemovals.
 // Each vanished blob is reported (`Deleted`) and counted once, under the LAST
@@ -187,6 +192,19 @@ struct CollectableSnapshot {
   friend bool operator==(const CollectableSnapshot&, const CollectableSnapshot&) = default;
 };
 
+// A config whose `containerd.io/gc.ref.snapshot.<snapshotter>` label the
+// prune removes between its deletions and its collection (specs/prune.md §5.5,
+// kept from the seed on containerd): a config of a pruned image that no kept
+// image reaches, that carries the label, and that the collection would not
+// remove anyway (something else, such as a lease or `containerd.io/gc.root`,
+// holds it), so that the unpacked snapshot it pins goes with the prune.
+struct SnapshotLabelRelease {
+  Digest config;
+  std::string label;                // the label key
+  std::vector<std::string> images;  // the pruned records reaching it (stored names, sorted)
+  friend bool operator==(const SnapshotLabelRelease&, const SnapshotLabelRelease&) = default;
+};
+
 struct Plan {
   std::vector<Decision> decisions;                // every image, sorted by name
   std::vector<PlannedDeletion> deletions;         // prune == true, sorted by name
@@ -200,6 +218,9 @@ struct Plan {
   // Removed by the collection but reached by no pruned image; not counted.
   std::vector<CollectableBlob> other_collectable_blobs;          // sorted by digest
   std::vector<CollectableSnapshot> other_collectable_snapshots;  // sorted
+  // Labels released before the collection (sorted by config); the prediction
+  // above assumes them removed. Empty without a snapshotter (the embedded store).
+  std::vector<SnapshotLabelRelease> snapshot_label_releases;
   // The report if everything goes as planned (the dry-run answer).
   Report report;
 

@@ -663,6 +663,7 @@ void ExpectSamePlan(const Plan& got, const Plan& want) {
   EXPECT_EQ(got.predicted_removed_snapshots, want.predicted_removed_snapshots);
   EXPECT_EQ(got.other_collectable_blobs, want.other_collectable_blobs);
   EXPECT_EQ(got.other_collectable_snapshots, want.other_collectable_snapshots);
+  EXPECT_EQ(got.snapshot_label_releases, want.snapshot_label_releases);
   EXPECT_EQ(got.report, want.report);
 }
 
@@ -938,6 +939,97 @@ TEST(BuildReportTest, ErrorsIncludeWalkFailuresSortedByName) {
   EXPECT_EQ(r.errors[1].name, "docker.io/library/b:1");
   EXPECT_EQ(r.errors[1].status, absl::DataLossError("walk"));
   EXPECT_EQ(r.errors[2].name, "docker.io/library/c:1");
+}
+
+// ---------------------------------------------------------------------------
+// Snapshot labels (§5.5).
+
+// a: pruned, its config held by a lease (as a BuildKit history record holds
+// it); b: pruned, its config shared with the kept image k; c: pruned, nothing
+// else holds its config.
+struct ReleaseFixture {
+  InventoryBuilder b;
+  Descriptor ca, cb, cc, ma, mb, mk, mc;
+  std::vector<std::string> chains_a;
+
+  ReleaseFixture() {
+    const Descriptor la = b.Layer("la", 200), lb = b.Layer("lb", 300), lc = b.Layer("lc", 400);
+    ca = b.Config("a", {}, {la}, 11);
+    cb = b.Config("b", {}, {lb}, 12);
+    cc = b.Config("c", {}, {lc}, 13);
+    ma = b.Manifest("a", ca, {la}, 51);
+    mb = b.Manifest("b", cb, {lb}, 52);
+    mk = b.Manifest("k", cb, {lb}, 53);
+    mc = b.Manifest("c", cc, {lc}, 54);
+    chains_a = b.ChainIds(ca);
+    b.SnapshotSize(chains_a[0], 7000);
+    b.Image("docker.io/library/a:1", ma)
+        .Image("docker.io/library/b:1", mb)
+        .Image("docker.io/library/c:1", mc)
+        .Image("docker.io/library/k:1", mk);
+    b.Container(kC1, "k:1", mk.digest);
+  }
+  Inventory Build() const {
+    Inventory inv = b.Build();
+    gc::LeaseRecord lease;
+    lease.resources.push_back(gc::ResourceId::Content(ca.digest.str()));
+    inv.graph.leases["buildkit-history"] = lease;
+    return inv;
+  }
+};
+
+TEST(PlanPruneTest, ReleasesTheSnapshotLabelOfAConfigSomethingElseHolds) {
+  const ReleaseFixture f;
+  const Plan plan = PlanPrune(f.Build(), All());
+  EXPECT_THAT(Pruned(plan), ElementsAre("docker.io/library/a:1", "docker.io/library/b:1",
+                                        "docker.io/library/c:1"));
+  // Only a's config: b's is reached by k, c's goes with the collection anyway.
+  ASSERT_EQ(plan.snapshot_label_releases.size(), 1u);
+  EXPECT_EQ(plan.snapshot_label_releases[0].config, f.ca.digest);
+  EXPECT_EQ(plan.snapshot_label_releases[0].label, "containerd.io/gc.ref.snapshot.overlayfs");
+  EXPECT_THAT(plan.snapshot_label_releases[0].images, ElementsAre("docker.io/library/a:1"));
+  EXPECT_THAT(plan.report.snapshot_labels_released, ElementsAre(f.ca.digest));
+  // The lease keeps a's config; the released label frees its snapshot, counted for a.
+  EXPECT_FALSE(plan.predicted_removed_blobs.contains(f.ca.digest));
+  EXPECT_TRUE(plan.predicted_removed_blobs.contains(f.cc.digest));
+  EXPECT_TRUE(plan.predicted_removed_snapshots.contains(f.chains_a[0]));
+  const Decision& a = Find(plan, "docker.io/library/a:1");
+  EXPECT_THAT(a.deleted_snapshots, ElementsAre(f.chains_a[0]));
+  EXPECT_EQ(a.reclaimed_bytes, 51u + 200u + 7000u);
+}
+
+TEST(PlanPruneTest, WithoutASnapshotterNoLabelIsReleased) {
+  const ReleaseFixture f;
+  Inventory inv = f.Build();
+  inv.snapshotter.clear();
+  const Plan plan = PlanPrune(inv, All());
+  EXPECT_THAT(plan.snapshot_label_releases, IsEmpty());
+  EXPECT_THAT(plan.report.snapshot_labels_released, IsEmpty());
+  // The leased config still pins a's snapshot.
+  EXPECT_FALSE(plan.predicted_removed_snapshots.contains(f.chains_a[0]));
+  EXPECT_EQ(Find(plan, "docker.io/library/a:1").reclaimed_bytes, 51u + 200u);
+}
+
+TEST(PlanPruneTest, AKeptImageKeepsTheLabel) {
+  ReleaseFixture f;
+  f.b.Container(kC2, "a:1", f.ma.digest);  // now a is kept too
+  const Plan plan = PlanPrune(f.Build(), All());
+  EXPECT_THAT(Pruned(plan), ElementsAre("docker.io/library/b:1", "docker.io/library/c:1"));
+  EXPECT_THAT(plan.snapshot_label_releases, IsEmpty());
+  EXPECT_FALSE(plan.predicted_removed_snapshots.contains(f.chains_a[0]));
+}
+
+TEST(PlanPruneTest, ReleasesPlanTheSameFromAnInventoryGivenUp) {
+  const ReleaseFixture f;
+  const Inventory inv = f.Build();
+  const Plan want = PlanPrune(inv, All());
+  Inventory owned = f.Build();
+  const Plan got = PlanPrune(std::move(owned), All());
+  ASSERT_EQ(want.snapshot_label_releases.size(), 1u);
+  ExpectSamePlan(got, want);
+  // The const overload did not touch the caller's graph.
+  EXPECT_TRUE(inv.graph.content.at(f.ca.digest.str())
+                  .labels.contains("containerd.io/gc.ref.snapshot.overlayfs"));
 }
 
 }  // namespace

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/digest.h"
 
 namespace reclaim {
 
@@ -62,6 +63,9 @@ struct Report {
   uint64_t space_reclaimed = 0;
   // Sorted by name. Not rendered by ReportJson / ReportCliText.
   std::vector<ImageError> errors;
+  // Configs whose `containerd.io/gc.ref.snapshot.<snapshotter>` label the prune
+  // removed (specs/prune.md §5.5), sorted. Not rendered by ReportJson / ReportCliText.
+  std::vector<Digest> snapshot_labels_released;
 
   friend bool operator==(const Report&, const Report&) = default;
 };

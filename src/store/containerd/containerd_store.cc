@@ -683,12 +683,19 @@ absl::StatusOr<CollectResult> ContainerdStore::Collect() {
 
 absl::StatusOr<BatchDeleteResult> ContainerdStore::DeleteImagesAndCollect(
     const std::vector<std::string>& names) {
+  return DeleteImagesThenCollect(names, nullptr);
+}
+
+absl::StatusOr<BatchDeleteResult> ContainerdStore::DeleteImagesThenCollect(
+    const std::vector<std::string>& names,
+    const std::function<void(const std::vector<ImageDeletion>&)>& after_deletions) {
   BatchDeleteResult result;
   result.deletions.reserve(names.size());
   RECLAIM_ASSIGN_OR_RETURN(result.collected, CollectAround([&] {
                              for (const std::string& name : names) {
                                result.deletions.push_back(ImageDeletion{name, DeleteImage(name)});
                              }
+                             if (after_deletions) after_deletions(result.deletions);
                            }));
   return result;
 }

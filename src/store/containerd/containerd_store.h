@@ -108,6 +108,11 @@ class ContainerdStore final : public Store {
   absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
       const std::vector<std::string>& names) override;
   absl::StatusOr<CollectResult> Collect() override;
+  // The deletions and `after_deletions` both run inside the one collection's
+  // before/after listings.
+  absl::StatusOr<BatchDeleteResult> DeleteImagesThenCollect(
+      const std::vector<std::string>& names,
+      const std::function<void(const std::vector<ImageDeletion>&)>& after_deletions) override;
 
  private:
   class GrpcWriter;
