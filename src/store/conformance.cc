@@ -245,6 +245,37 @@ TEST_P(StoreConformance, CollectRemovesOnlyWhatNoImageReaches) {
   EXPECT_TRUE(again->removed_content.empty());
 }
 
+// The hook runs after every deletion and before the one collection, which sees
+// what it changed (a prune releases labels there).
+TEST_P(StoreConformance, DeleteThenCollectRunsTheHookBetween) {
+  TestImage x = PutImage(store(), "x");
+  ASSERT_TRUE(store().CreateImage(Record("docker.io/library/x:1", x.manifest)).ok());
+  const Descriptor held = Put(store(), kOciLayer, "held until the hook");
+  ASSERT_TRUE(store().UpdateContentLabels(held.digest, {{"containerd.io/gc.root", "1"}}).ok());
+  int calls = 0;
+  auto batch = store().DeleteImagesThenCollect(
+      {"docker.io/library/x:1", "docker.io/library/no:1"},
+      [&](const std::vector<ImageDeletion>& outcome) {
+        ++calls;
+        ASSERT_EQ(outcome.size(), 2u);
+        EXPECT_TRUE(outcome[0].status.ok()) << outcome[0].status;
+        EXPECT_EQ(outcome[1].status.code(), absl::StatusCode::kNotFound);
+        // The record is gone already; its content is still there.
+        EXPECT_EQ(store().GetImage("docker.io/library/x:1").status().code(),
+                  absl::StatusCode::kNotFound);
+        EXPECT_TRUE(store().Info(x.manifest.digest).ok());
+        EXPECT_TRUE(store().UpdateContentLabels(held.digest, {{"containerd.io/gc.root", ""}}).ok());
+      });
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  EXPECT_EQ(calls, 1);
+  ASSERT_EQ(batch->deletions.size(), 2u);
+  std::set<std::string> removed;
+  for (const auto& c : batch->collected.removed_content) removed.insert(c.digest.str());
+  EXPECT_TRUE(removed.contains(held.digest.str()));
+  EXPECT_TRUE(removed.contains(x.manifest.digest.str()));
+  EXPECT_TRUE(ContentDigests(store()).empty());
+}
+
 TEST_P(StoreConformance, GcRootLabelKeepsContent) {
   TestImage s = PutImage(store(), "s");
   ASSERT_TRUE(store().UpdateContentLabels(s.config.digest, {{"containerd.io/gc.root", "1"}}).ok());

@@ -59,8 +59,9 @@ struct ContainerdStoreOptions {
   absl::Duration stream_timeout = absl::Minutes(30);   // one content Writer, start to commit
   absl::Duration collect_timeout = absl::Minutes(10);  // the synchronous collection
   // Sizes of the snapshots a collection may remove (Snapshots.Usage for each
-  // snapshot before it runs). Off: removed_snapshots carry size 0.
-  bool snapshot_usage_in_collect = true;
+  // snapshot before it runs: one call per snapshot). Off: removed_snapshots
+  // carry size 0. A prune needs none (its plan has the sizes).
+  bool snapshot_usage_in_collect = false;
   int max_receive_bytes = 64 << 20;  // Images.List is unary; containerd sends up to 16 MiB
 };
 

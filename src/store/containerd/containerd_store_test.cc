@@ -194,6 +194,7 @@ absl::StatusOr<std::unique_ptr<ContainerdStore>> OpenIn(const std::string& ns) {
   o.socket = Daemon::socket();
   o.ns = ns;
   o.call_timeout = absl::Seconds(20);
+  o.snapshot_usage_in_collect = true;  // the tests check removed snapshots' sizes
   return ContainerdStore::Open(o);
 }
 
