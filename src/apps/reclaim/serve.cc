@@ -45,6 +45,8 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   backend_options.version = RECLAIM_VERSION;
   // containerd's own root is not known from its socket: Docker shows its
   // data root here, reclaim the store it serves.
+  // Docker on containerd names the snapshotter as its storage driver.
+  if (spec.kind == StoreKind::kContainerd) backend_options.driver = spec.snapshotter;
   backend_options.root_dir = spec.kind == StoreKind::kLocal ? spec.root : (*store)->Describe();
   ServiceBackend backend(images, containers, backend_options);
 
