@@ -121,19 +121,35 @@ absl::Status ContainerdStore::Map(const grpc::Status& s, std::string_view what) 
 
 // ---------------------------------------------------------------- images
 
-absl::StatusOr<std::vector<ImageRecord>> ContainerdStore::ListImages() {
+absl::Status ContainerdStore::ListImagesInto(const std::string& prefix,
+                                             std::vector<ImageRecord>* out) {
   grpc::ClientContext ctx;
   Prepare(ctx, options_.call_timeout);
   imagespb::ListImagesRequest req;
+  if (!prefix.empty()) req.add_filters("target.digest~=\"^sha256:" + prefix + "\"");
   imagespb::ListImagesResponse resp;
-  RECLAIM_RETURN_IF_ERROR(Map(stubs_->images->List(&ctx, req, &resp), "Images.List"));
-  std::vector<ImageRecord> out;
-  out.reserve(resp.images_size());
+  absl::Status status = Map(stubs_->images->List(&ctx, req, &resp), "Images.List");
+  if (absl::IsResourceExhausted(status) && prefix.size() < kMaxImageListSplitDepth) {
+    // Too large for one message (either side's limit): list each part of the
+    // digest space alone.
+    for (const char c : std::string_view("0123456789abcdef")) {
+      RECLAIM_RETURN_IF_ERROR(ListImagesInto(prefix + c, out));
+    }
+    return absl::OkStatus();
+  }
+  RECLAIM_RETURN_IF_ERROR(status);
+  out->reserve(out->size() + static_cast<size_t>(resp.images_size()));
   for (const auto& image : resp.images()) {
     // A record reclaim cannot represent (a non-sha256 target) is not listed.
     absl::StatusOr<ImageRecord> r = conv::FromProto(image);
-    if (r.ok()) out.push_back(*std::move(r));
+    if (r.ok()) out->push_back(*std::move(r));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ImageRecord>> ContainerdStore::ListImages() {
+  std::vector<ImageRecord> out;
+  RECLAIM_RETURN_IF_ERROR(ListImagesInto("", &out));
   std::sort(out.begin(), out.end(),
             [](const ImageRecord& a, const ImageRecord& b) { return a.name < b.name; });
   return out;

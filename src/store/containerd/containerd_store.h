@@ -62,7 +62,9 @@ struct ContainerdStoreOptions {
   // snapshot before it runs: one call per snapshot). Off: removed_snapshots
   // carry size 0. A prune needs none (its plan has the sizes).
   bool snapshot_usage_in_collect = false;
-  int max_receive_bytes = 64 << 20;  // Images.List is unary; containerd sends up to 16 MiB
+  // Images.List is unary; containerd sends up to 16 MiB, and a larger list is
+  // split (see ListImagesInto).
+  int max_receive_bytes = 64 << 20;
 };
 
 class ContainerdStore final : public Store {
@@ -126,6 +128,12 @@ class ContainerdStore final : public Store {
   void Prepare(grpc::ClientContext& ctx, absl::Duration timeout, std::string_view lease = "") const;
   absl::Status Map(const grpc::Status& s, std::string_view what) const;
 
+  // Images.List is one message, which containerd caps (16 MiB: some 50,000
+  // records). An answer too large for either side's limit is listed again in
+  // 16 parts by the target digest's next hex digit (`target.digest~=` filters),
+  // recursively, `prefix` being the digits fixed so far.
+  static constexpr size_t kMaxImageListSplitDepth = 6;
+  absl::Status ListImagesInto(const std::string& prefix, std::vector<ImageRecord>* out);
   absl::StatusOr<std::vector<SnapshotUsage>> ListSnapshotsImpl(bool usage);
   absl::StatusOr<std::vector<std::string>> ListLeaseIds();
   // Lists, runs `between` (the record deletions), collects once, lists again.

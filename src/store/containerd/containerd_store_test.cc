@@ -542,6 +542,42 @@ TEST_F(ContainerdStoreTest, NamespacesIsolate) {
   EXPECT_NE(store().Describe().find(Daemon::socket()), std::string::npos);
 }
 
+// An Images.List answer too large for one message is listed in parts by target
+// digest: here the client's receive limit is made tiny so that even 60 records
+// overflow it, down to several levels of split.
+TEST_F(ContainerdStoreTest, ImageListTooLargeForOneMessageIsSplitByDigest) {
+  std::set<std::string> want;
+  for (int i = 0; i < 60; ++i) {
+    ImageRecord r;
+    r.name = "docker.io/library/many:" + std::to_string(i);
+    r.target.media_type = std::string(kOciLayer);
+    // Three records per target: records of one target land in the same part.
+    r.target.digest = Digest::Sha256Of("target " + std::to_string(i / 3));
+    r.target.size = 1;
+    r.labels["pad"] = std::string(100, 'x');
+    ASSERT_TRUE(store().CreateImage(r).ok());
+    want.insert(r.name);
+  }
+  ContainerdStoreOptions o;
+  o.socket = Daemon::socket();
+  o.ns = fixture_.ns();
+  o.max_receive_bytes = 1024;  // about four records
+  auto small = ContainerdStore::Open(o);
+  ASSERT_TRUE(small.ok()) << small.status();
+  auto listed = (*small)->ListImages();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  std::vector<std::string> names;
+  for (const ImageRecord& r : *listed) names.push_back(r.name);
+  EXPECT_EQ(names, std::vector<std::string>(want.begin(), want.end()));  // sorted, no duplicate
+  auto whole = store().ListImages();  // the default limit: one message
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  ASSERT_EQ(whole->size(), listed->size());
+  for (size_t i = 0; i < listed->size(); ++i) {
+    EXPECT_EQ((*listed)[i].target.digest, (*whole)[i].target.digest) << (*listed)[i].name;
+    EXPECT_EQ((*listed)[i].labels, (*whole)[i].labels) << (*listed)[i].name;
+  }
+}
+
 TEST(ContainerdOpenTest, UnreachableDaemonIsUnavailableNamingTheSocket) {
   char tmpl[] = "/tmp/reclaim-ctd-open-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
