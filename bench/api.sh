@@ -14,7 +14,9 @@
 #    and the server's own time for GET /images/json from its access log.
 # 4. wrk on GET /v1.50/images/json over TCP for --duration seconds (default 10):
 #    requests/s and the latency percentiles; the same for GET /_ping as the
-#    HTTP floor.
+#    HTTP floor, and the list's ratio to it. The server's RSS is sampled during
+#    the list run (--connections concurrent lists, default 8): its peak, and
+#    the process's VmHWM.
 # 5. SIGTERM: the server must exit 0.
 # Everything lives in a mktemp -d directory that is removed at the end.
 # Exits 1 if a step failed; a missed target is printed, not an error.
@@ -84,7 +86,8 @@ server_ms=$(grep '"GET /v1.50/images/json"' "$tmp/serve.err" | tail -5 |
 bytes=$(grep '"GET /v1.50/images/json"' "$tmp/serve.err" | tail -1 | sed -n 's/.* 200 \([0-9]*\)B .*/\1/p')
 verdict="met"
 python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 0.3 else 1)" "$best" || verdict="MISSED"
-echo "docker images: $((rows - 1)) rows ($rows_all with -a), best of 5: ${best}s (runs: ${all% }); target 0.3s: $verdict"
+ratio=$(python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) / 0.3))" "$best")
+echo "docker images: $((rows - 1)) rows ($rows_all with -a), best of 5: ${best}s (runs: ${all% }); target 0.3s: $verdict (${ratio}x the target)"
 echo "  server time for GET /images/json (best of the last 5): ${server_ms}ms, body ${bytes} B"
 
 # ---- wrk
@@ -106,10 +109,25 @@ print(f"{float(rps):.1f} {pct(50):.2f} {pct(99):.2f} {total} {errors.group(1) if
       f"{'socket errors: ' + sock.group(1) if sock else ''}")
 EOF
 }
+rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status"; }
+rss_idle=$(rss_kb)
+( peak=0
+  while kill -0 "$pid" 2>/dev/null && [ ! -e "$tmp/rss.stop" ]; do
+    r=$(rss_kb); [ -n "$r" ] && [ "$r" -gt "$peak" ] && peak=$r
+    echo "$peak" >"$tmp/rss.peak"
+    sleep 0.1
+  done ) &
+sampler=$!
 read -r rps p50 p99 total non2xx rest <<<"$(run_wrk /v1.50/images/json)"
+touch "$tmp/rss.stop"; wait "$sampler"
+rss_peak=$(cat "$tmp/rss.peak" 2>/dev/null || echo 0)
+hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status")
+list_rps=$rps
 echo "wrk GET /v1.50/images/json (${duration}s, 2 threads, $connections connections, TCP): $rps req/s, p50 ${p50}ms, p99 ${p99}ms ($total requests, $non2xx non-2xx) $rest"
+echo "  server RSS: $((rss_idle / 1024)) MB before, peak $((rss_peak / 1024)) MB under $connections concurrent lists (VmHWM $((hwm / 1024)) MB)"
 read -r rps p50 p99 total non2xx rest <<<"$(run_wrk /_ping)"
 echo "wrk GET /_ping (floor):                                   $rps req/s, p50 ${p50}ms, p99 ${p99}ms ($total requests, $non2xx non-2xx) $rest"
+python3 -c "import sys; print('  list/ping throughput: %.2e of the floor' % (float(sys.argv[1]) / float(sys.argv[2])))" "$list_rps" "$rps"
 [ "$(curl -s --max-time 10 "http://127.0.0.1:$port/_ping")" = OK ] || die "server does not answer after the load"
 
 # ---- stop

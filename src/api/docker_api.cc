@@ -87,6 +87,19 @@ std::string ParseErrorText(const std::exception& e) {
   return text;
 }
 
+// A JSON request body as moby's httputils.ReadJSON reads it: a failure to read
+// the body is the client's (400 `invalid JSON: …`); a client that closed the
+// connection before its Content-Length was complete is Go's io.ErrUnexpectedEOF.
+absl::StatusOr<std::string> ReadJsonBody(HttpExchange& ex, size_t limit) {
+  absl::StatusOr<std::string> body = ex.ReadBody(limit);
+  if (body.ok() || !absl::IsUnavailable(body.status())) return body;
+  const std::string message(body.status().message());
+  if (message.find("closed the connection") != std::string::npos) {
+    return absl::InvalidArgumentError("invalid JSON: unexpected EOF");
+  }
+  return absl::InvalidArgumentError("invalid JSON: " + message);
+}
+
 absl::StatusOr<int64_t> ParseInt(const std::string& text) {
   if (text.empty()) return absl::InvalidArgumentError("empty number");
   size_t i = text[0] == '-' || text[0] == '+' ? 1 : 0;
@@ -268,8 +281,12 @@ const std::vector<DockerApi::Route>& DockerApi::Routes() {
   return *routes;
 }
 
+ImageListBodySource::~ImageListBodySource() = default;
+
 DockerApi::DockerApi(Backend& backend, DockerApiOptions options)
-    : backend_(backend), options_(std::move(options)) {}
+    : backend_(backend),
+      list_body_(dynamic_cast<ImageListBodySource*>(&backend)),
+      options_(std::move(options)) {}
 
 HeaderList DockerApi::CommonHeaders() const {
   return {
@@ -406,6 +423,11 @@ absl::Status DockerApi::ImagesList(Call& c) {
   q.shared_size = c.query.Bool("shared-size");
   q.digests = c.query.Bool("digests");
   q.manifests = c.query.Bool("manifests");
+  if (list_body_ != nullptr) {
+    RECLAIM_ASSIGN_OR_RETURN(std::shared_ptr<const std::string> body,
+                             list_body_->ListImagesBody(c.ctx, q));
+    return c.ex.Respond(200, JsonHeaders(), *body);
+  }
   RECLAIM_ASSIGN_OR_RETURN(Json body, backend_.ListImages(c.ctx, q));
   return ReplyJson(c.ex, 200, body);
 }
@@ -543,7 +565,7 @@ absl::Status DockerApi::ImagesSearch(Call&) {
 
 absl::Status DockerApi::ContainerCreate(Call& c) {
   RECLAIM_RETURN_IF_ERROR(CheckForJson(c.ex));
-  RECLAIM_ASSIGN_OR_RETURN(std::string body, c.ex.ReadBody(options_.max_json_body));
+  RECLAIM_ASSIGN_OR_RETURN(std::string body, ReadJsonBody(c.ex, options_.max_json_body));
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
     return absl::InvalidArgumentError("invalid JSON: got EOF while reading request body");
   }
@@ -552,6 +574,11 @@ absl::Status DockerApi::ContainerCreate(Call& c) {
   q.platform = c.query.Get("platform");
   try {
     q.body = Json::parse(body);
+  } catch (const Json::parse_error& e) {
+    // A value cut short (the error is past the last byte): Go's decoder says
+    // io.ErrUnexpectedEOF.
+    if (e.byte > body.size()) return absl::InvalidArgumentError("invalid JSON: unexpected EOF");
+    return absl::InvalidArgumentError("invalid JSON: " + ParseErrorText(e));
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError("invalid JSON: " + ParseErrorText(e));
   }

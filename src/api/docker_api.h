@@ -53,6 +53,18 @@ struct DockerApiOptions {
   size_t max_json_body = 1 << 20;
 };
 
+// An optional second interface of a Backend: GET /images/json as the encoded
+// body (exactly what EncodeJson(ListImages(ctx, query)) gives, trailing newline
+// included). DockerApi uses it when its Backend also implements it, so a
+// backend that caches the list answers without building a Json tree; the
+// body is shared, never modified after it is returned.
+class ImageListBodySource {
+ public:
+  virtual ~ImageListBodySource();
+  [[nodiscard]] virtual absl::StatusOr<std::shared_ptr<const std::string>> ListImagesBody(
+      const RequestContext& ctx, const ImageListQuery& query) = 0;
+};
+
 class DockerApi final : public HttpHandler {
  public:
   explicit DockerApi(Backend& backend, DockerApiOptions options = {});
@@ -97,6 +109,7 @@ class DockerApi final : public HttpHandler {
   absl::Status VolumesPrune(Call& c);
 
   Backend& backend_;
+  ImageListBodySource* const list_body_;  // backend_ when it implements it, else null
   const DockerApiOptions options_;
 };
 

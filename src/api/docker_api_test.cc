@@ -4,9 +4,15 @@
 // ephemeral loopback port) with a FakeBackend.
 #include "api/docker_api.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -459,6 +465,81 @@ TEST_P(DockerApiTest, ContainerCreateBodies) {
   ExpectJsonError(
       Do("POST", "/v1.50/containers/create", std::string((1 << 20) + 10, ' '), json), 400,
       "request body too large (limit 1048576 bytes)");
+}
+
+// Sends `request` on a fresh connection, half-closes it (the client is done
+// sending, before its Content-Length was complete) and returns every byte the
+// server answers until it closes.
+std::string HalfClosedExchange(const ListenAddress& a, const std::string& request) {
+  int fd = -1;
+  if (a.kind == ListenAddress::Kind::kUnix) {
+    fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", a.path.c_str());
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      ::close(fd);
+      return "connect failed";
+    }
+  } else {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(a.port);
+    ::inet_pton(AF_INET, a.host.c_str(), &addr.sin_addr);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      ::close(fd);
+      return "connect failed";
+    }
+  }
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  size_t sent = 0;
+  while (sent < request.size()) {
+    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  ::shutdown(fd, SHUT_WR);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+TEST_P(DockerApiTest, TruncatedJsonBodiesAreUnexpectedEof) {
+  const HeaderList json = {{"Content-Type", "application/json"}};
+  // The whole (short) body arrived, but the JSON value is cut short: moby's
+  // decoder says io.ErrUnexpectedEOF.
+  const std::vector<std::string> cut = {"{\"Image\": \"x\"", "{\"Image\": \"x", "{\"Image\": tru",
+                                        "{\"Image\": ", "{\"Cmd\": [\"a\",", "{\"Image\": \"x\"  "};
+  for (const std::string& body : cut) {
+    ExpectJsonError(Do("POST", "/v1.50/containers/create", body, json), 400,
+                    "invalid JSON: unexpected EOF");
+  }
+  // A syntax error before the end is not an EOF.
+  TestResponse bad = Do("POST", "/v1.50/containers/create", "{\"Image\" \"x\"}", json);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body.find("unexpected EOF"), std::string::npos) << bad.body;
+  EXPECT_EQ(bad.body.rfind("{\"message\":\"invalid JSON: ", 0), 0u) << bad.body;
+
+  // The client stops sending before its Content-Length is complete (and
+  // half-closes): 400 as moby, not a server error.
+  const std::string body = "{\"Image\": \"x\"";
+  const std::string request =
+      "POST /v1.50/containers/create HTTP/1.1\r\nHost: reclaim\r\n"
+      "Content-Type: application/json\r\nContent-Length: " +
+      std::to_string(body.size() + 20) + "\r\n\r\n" + body;
+  const std::string answer = HalfClosedExchange(server_->addresses()[GetParam()], request);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400 ", 0), 0u) << answer;
+  EXPECT_NE(answer.find("{\"message\":\"invalid JSON: unexpected EOF\"}\n"), std::string::npos)
+      << answer;
+  EXPECT_NE(LastCall(), "CreateContainer  x");  // the backend never saw it
 }
 
 TEST_P(DockerApiTest, ContainerListQuery) {

@@ -173,6 +173,116 @@ Json ImageSummaryJson(const ImageSummary& s, std::string_view api_version, bool 
   return j;
 }
 
+namespace {
+
+// Appends `s` as EncodeJsonCompact(Json(s)) would: printable ASCII without `"`
+// or `\` as it is, anything else through EncodeJsonCompact itself.
+void AppendJsonString(std::string* out, std::string_view s) {
+  for (char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      out->append(EncodeJsonCompact(Json(std::string(s))));
+      return;
+    }
+  }
+  out->push_back('"');
+  out->append(s);
+  out->push_back('"');
+}
+
+void AppendStringArray(std::string* out, const std::vector<std::string>& v) {
+  out->push_back('[');
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendJsonString(out, v[i]);
+  }
+  out->push_back(']');
+}
+
+// DescriptorJson(d), encoded. Go's compact encoding of a descriptor whose
+// bytes are printable ASCII without escapes reads back and re-encodes to the
+// same bytes (no floats, no duplicate keys), so it is taken as it is.
+void AppendDescriptor(std::string* out, const Descriptor& d) {
+  const std::string go = GoJsonDescriptor(d);
+  for (char ch : go) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x7f || c == '\\') {
+      out->append(EncodeJsonCompact(DescriptorJson(d)));
+      return;
+    }
+  }
+  out->append(go);
+}
+
+// ImageSummaryJson(s, version, /*in_list=*/true), encoded.
+void AppendListedSummary(std::string* out, const ImageSummary& s, bool none_pairs,
+                         bool descriptor, bool virtual_size) {
+  out->append("{\"Containers\":-1,\"Created\":");
+  out->append(std::to_string(absl::ToUnixSeconds(s.created)));
+  out->append(",\"Id\":");
+  AppendJsonString(out, s.id.str());
+  out->append(",\"Labels\":");
+  if (!s.labels.has_value()) {
+    out->append("null");
+  } else {
+    out->push_back('{');
+    bool first = true;
+    for (const auto& [k, v] : *s.labels) {
+      if (!first) out->push_back(',');
+      first = false;
+      AppendJsonString(out, k);
+      out->push_back(':');
+      AppendJsonString(out, v);
+    }
+    out->push_back('}');
+  }
+  out->append(",\"ParentId\":");
+  AppendJsonString(out, s.parent_id);
+  if (descriptor) {
+    out->append(",\"Descriptor\":");
+    AppendDescriptor(out, s.target);
+  }
+  const bool none = none_pairs && s.repo_tags.empty() && s.repo_digests.empty();
+  out->append(",\"RepoDigests\":");
+  if (none) {
+    out->append("[\"<none>@<none>\"]");
+  } else {
+    AppendStringArray(out, s.repo_digests);
+  }
+  out->append(",\"RepoTags\":");
+  if (none) {
+    out->append("[\"<none>:<none>\"]");
+  } else {
+    AppendStringArray(out, s.repo_tags);
+  }
+  out->append(",\"SharedSize\":");
+  out->append(std::to_string(s.shared_size));
+  out->append(",\"Size\":");
+  out->append(std::to_string(s.size));
+  if (virtual_size) {
+    out->append(",\"VirtualSize\":");
+    out->append(std::to_string(s.size));
+  }
+  out->push_back('}');
+}
+
+}  // namespace
+
+std::string ImageListBody(const std::vector<ImageSummary>& list, std::string_view api_version) {
+  const bool none_pairs = ApiVersionLessThan(api_version, "1.43");
+  const bool descriptor = ApiVersionAtLeast(api_version, "1.48");
+  const bool virtual_size = ApiVersionLessThan(api_version, "1.44");
+  std::string out;
+  out.reserve(list.size() * (descriptor ? 560 : 320) + 3);
+  out.push_back('[');
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendListedSummary(&out, list[i], none_pairs, descriptor, virtual_size);
+  }
+  out.append("]\n");
+  return out;
+}
+
 Json ImageInspectJson(const ImageInspect& i, std::string_view api_version) {
   Json j = Json::object();
   j["Id"] = i.id.str();
@@ -402,12 +512,39 @@ absl::StatusOr<Json> ServiceBackend::ListImages(const RequestContext& ctx,
   o.filters = q.filters;
   o.all = q.all;
   o.shared_size = q.shared_size;
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageSummary> summaries, images_.List(o));
+  RECLAIM_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<ImageSummary>> summaries,
+                           images_.ListShared(o));
   Json out = Json::array();
-  for (const ImageSummary& s : summaries) {
+  for (const ImageSummary& s : *summaries) {
     out.push_back(ImageSummaryJson(s, ctx.api_version, /*in_list=*/true));
   }
   return out;
+}
+
+absl::StatusOr<std::shared_ptr<const std::string>> ServiceBackend::ListImagesBody(
+    const RequestContext& ctx, const ImageListQuery& q) {
+  ImageListOptions o;
+  o.filters = q.filters;
+  o.all = q.all;
+  o.shared_size = q.shared_size;
+  RECLAIM_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<ImageSummary>> list,
+                           images_.ListShared(o));
+  if (q.filters.Len() != 0 || q.shared_size) {
+    // A filtered list is computed for this request only.
+    return std::make_shared<const std::string>(ImageListBody(*list, ctx.api_version));
+  }
+  // The unfiltered list is shared until the store changes: encode it once per
+  // API version (concurrent requests wait for that one encoding).
+  MutexLock lock(&list_body_mu_);
+  if (body_list_ != list) {
+    body_list_ = list;
+    bodies_.clear();
+  }
+  std::shared_ptr<const std::string>& body = bodies_[ctx.api_version];
+  if (body == nullptr) {
+    body = std::make_shared<const std::string>(ImageListBody(*list, ctx.api_version));
+  }
+  return body;
 }
 
 absl::StatusOr<Json> ServiceBackend::InspectImage(const RequestContext& ctx, std::string_view name) {

@@ -24,11 +24,16 @@
 #ifndef RECLAIM_API_SERVICE_BACKEND_H_
 #define RECLAIM_API_SERVICE_BACKEND_H_
 
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "api/backend.h"
+#include "api/docker_api.h"
+#include "platform/mutex.h"
 #include "service/container_service.h"
 #include "service/image_service.h"
 
@@ -41,7 +46,10 @@ struct ServiceBackendOptions {
   std::string driver = "reclaim";  // Info.Driver
 };
 
-class ServiceBackend final : public Backend {
+// GET /images/json also as ImageListBodySource (api/docker_api.h): the body
+// of the unfiltered list is encoded once per list the ImageService caches (and
+// per API version), and shared by every request until the store changes.
+class ServiceBackend final : public Backend, public ImageListBodySource {
  public:
   ServiceBackend(ImageService& images, ContainerService& containers,
                  ServiceBackendOptions options = {});
@@ -50,6 +58,8 @@ class ServiceBackend final : public Backend {
   absl::StatusOr<Json> Info(const RequestContext& ctx) override;
   absl::StatusOr<Json> DiskUsage(const RequestContext& ctx, const DiskUsageQuery& query) override;
   absl::StatusOr<Json> ListImages(const RequestContext& ctx, const ImageListQuery& query) override;
+  absl::StatusOr<std::shared_ptr<const std::string>> ListImagesBody(
+      const RequestContext& ctx, const ImageListQuery& query) override;
   absl::StatusOr<Json> InspectImage(const RequestContext& ctx, std::string_view name) override;
   absl::StatusOr<Json> ImageHistory(const RequestContext& ctx, std::string_view name) override;
   absl::Status TagImage(const RequestContext& ctx, std::string_view name, std::string_view repo,
@@ -81,10 +91,20 @@ class ServiceBackend final : public Backend {
   ImageService& images_;
   ContainerService& containers_;
   const ServiceBackendOptions options_;
+
+  // The encoded bodies of one shared list (ImageService::ListShared), by API
+  // version; replaced when the list is.
+  Mutex list_body_mu_;
+  std::shared_ptr<const std::vector<ImageSummary>> body_list_ ABSL_GUARDED_BY(list_body_mu_);
+  std::map<std::string, std::shared_ptr<const std::string>> bodies_
+      ABSL_GUARDED_BY(list_body_mu_);
 };
 
 // The pieces of ServiceBackend's JSON, exposed for tests.
 Json ImageSummaryJson(const ImageSummary& s, std::string_view api_version, bool in_list);
+// The body of GET /images/json for `list`: the same bytes as
+// EncodeJson(array of ImageSummaryJson(s, api_version, true)), written directly.
+std::string ImageListBody(const std::vector<ImageSummary>& list, std::string_view api_version);
 Json ImageInspectJson(const ImageInspect& i, std::string_view api_version);
 Json ContainerSummaryJson(const ContainerInfo& c, bool with_size, int64_t size_rw,
                           int64_t size_root_fs);

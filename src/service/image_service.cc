@@ -1,7 +1,9 @@
 #include "service/image_service.h"
 
 #include <algorithm>
+#include <future>
 #include <map>
+#include <mutex>
 #include <set>
 #include <utility>
 
@@ -226,10 +228,36 @@ nlohmann::ordered_json InspectConfig(const nlohmann::json& config) {
 
 }  // namespace
 
+// The unfiltered inputs of a list, gathered once per store state: the
+// inventory (no GC graph) and the walks of its targets, and, computed on first
+// use, the unfiltered list itself.
+struct ImageService::ListBase {
+  std::optional<uint64_t> generation;  // nullopt: the store cannot tell; not cached
+  Inventory inv;
+  TargetWalks walks;
+  mutable std::once_flag unfiltered_once;
+  mutable absl::StatusOr<std::shared_ptr<const std::vector<ImageSummary>>> unfiltered =
+      absl::UnknownError("not computed");
+};
+
+// The cache of the last ListBase and the build in flight (single-flight: the
+// lists that find the same store generation wait for one build).
+struct ImageService::ListCache {
+  using Result = absl::StatusOr<std::shared_ptr<const ListBase>>;
+  std::mutex mu;
+  std::shared_ptr<const ListBase> base;  // guarded by mu
+  uint64_t installed_seq = 0;            // guarded by mu: the flight `base` came from
+  uint64_t next_seq = 0;                 // guarded by mu
+  bool flying = false;                   // guarded by mu
+  uint64_t flight_generation = 0;        // guarded by mu
+  std::shared_future<Result> flight;     // guarded by mu
+};
+
 ImageService::ImageService(Store& store, ImageServiceOptions options)
     : store_(store),
       options_(std::move(options)),
-      clock_(options_.clock != nullptr ? *options_.clock : RealClock()) {
+      clock_(options_.clock != nullptr ? *options_.clock : RealClock()),
+      list_cache_(std::make_unique<ListCache>()) {
   PruneServiceOptions p;
   p.clock = &clock_;
   p.zone = options_.zone;
@@ -247,8 +275,30 @@ absl::StatusOr<ImageRecord> ImageService::Resolve(std::string_view ref_or_id) {
 
 // ---- list
 
+ImageService::~ImageService() = default;
+
 absl::StatusOr<std::vector<ImageSummary>> ImageService::List(const ImageListOptions& options) {
-  return Summarize(options, nullptr);
+  RECLAIM_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<ImageSummary>> list,
+                           ListShared(options));
+  return *list;
+}
+
+absl::StatusOr<std::shared_ptr<const std::vector<ImageSummary>>> ImageService::ListShared(
+    const ImageListOptions& options) {
+  if (options.filters.Len() == 0 && !options.shared_size) {
+    RECLAIM_ASSIGN_OR_RETURN(std::shared_ptr<const ListBase> base, GetListBase());
+    std::call_once(base->unfiltered_once, [&] {
+      absl::StatusOr<std::vector<ImageSummary>> list = Summarize(*base, options, nullptr);
+      if (list.ok()) {
+        base->unfiltered = std::make_shared<const std::vector<ImageSummary>>(*std::move(list));
+      } else {
+        base->unfiltered = list.status();
+      }
+    });
+    return base->unfiltered;
+  }
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageSummary> list, Summarize(options, nullptr));
+  return std::make_shared<const std::vector<ImageSummary>>(std::move(list));
 }
 
 absl::StatusOr<ImageService::DiskUsage> ImageService::Usage() {
@@ -259,12 +309,88 @@ absl::StatusOr<ImageService::DiskUsage> ImageService::Usage() {
   return usage;
 }
 
+absl::StatusOr<std::shared_ptr<ImageService::ListBase>> ImageService::BuildListBase(
+    std::optional<uint64_t> generation) {
+  auto base = std::make_shared<ListBase>();
+  base->generation = generation;
+  InventoryOptions io;
+  io.parallelism = options_.parallelism;
+  io.snapshotter = options_.snapshotter;
+  io.cache = &cache_;
+  io.gc_graph = false;
+  RECLAIM_ASSIGN_OR_RETURN(base->inv, GatherInventory(store_, io, &base->walks));
+  return base;
+}
+
+absl::StatusOr<std::shared_ptr<const ImageService::ListBase>> ImageService::GetListBase() {
+  // Read before the store is: a write after this moves the generation, and the
+  // next list rebuilds.
+  absl::StatusOr<uint64_t> generation = store_.StateGeneration();
+  if (!generation.ok()) {
+    RECLAIM_ASSIGN_OR_RETURN(std::shared_ptr<ListBase> base, BuildListBase(std::nullopt));
+    return std::shared_ptr<const ListBase>(std::move(base));
+  }
+  ListCache& c = *list_cache_;
+  std::promise<ListCache::Result> promise;
+  uint64_t seq = 0;
+  {
+    std::unique_lock<std::mutex> lock(c.mu);
+    if (c.base != nullptr && c.base->generation == *generation) return c.base;
+    if (c.flying && c.flight_generation == *generation) {
+      std::shared_future<ListCache::Result> flight = c.flight;
+      lock.unlock();
+      return flight.get();
+    }
+    // No build of this generation yet (one of an older generation may still
+    // run; its waiters keep their own future).
+    seq = ++c.next_seq;
+    c.flying = true;
+    c.flight_generation = *generation;
+    c.flight = promise.get_future().share();
+  }
+  absl::StatusOr<std::shared_ptr<ListBase>> built = BuildListBase(*generation);
+  ListCache::Result result =
+      built.ok() ? ListCache::Result(std::shared_ptr<const ListBase>(*std::move(built)))
+                 : ListCache::Result(built.status());
+  {
+    std::unique_lock<std::mutex> lock(c.mu);
+    if (result.ok() && seq > c.installed_seq) {
+      c.base = *result;
+      c.installed_seq = seq;
+    }
+    if (c.flying && seq == c.next_seq) c.flying = false;
+  }
+  promise.set_value(result);
+  return result;
+}
+
 absl::StatusOr<std::vector<ImageSummary>> ImageService::Summarize(const ImageListOptions& options,
                                                                   int64_t* layers_size) {
   const FilterArgs& filters = options.filters;
   RECLAIM_RETURN_IF_ERROR(
       filters.Validate({"dangling", "label", "label!", "before", "since", "reference", "until"}));
+  // Parsed before the store is read (a bad filter fails without a gather).
+  FilterArgs shared;
+  for (const char* key : {"label", "label!", "until"}) {
+    for (const std::string& v : filters.Get(key)) shared.Add(key, v);
+  }
+  RECLAIM_RETURN_IF_ERROR(ParsePruneOptions(shared, clock_.Now(), zone()).status());
+  if (filters.Contains("dangling")) {
+    RECLAIM_RETURN_IF_ERROR(filters.GetBoolOrDefault("dangling", false).status);
+  }
+  RECLAIM_ASSIGN_OR_RETURN(std::shared_ptr<const ListBase> base, GetListBase());
+  return Summarize(*base, options, layers_size);
+}
+
+absl::StatusOr<std::vector<ImageSummary>> ImageService::Summarize(const ListBase& base,
+                                                                  const ImageListOptions& options,
+                                                                  int64_t* layers_size) {
+  const FilterArgs& filters = options.filters;
+  RECLAIM_RETURN_IF_ERROR(
+      filters.Validate({"dangling", "label", "label!", "before", "since", "reference", "until"}));
   // `label`, `label!` and `until` mean what they mean for prune (one parser).
+  // `until` is relative to now: filters are applied to the cached base on
+  // every list, never cached themselves.
   FilterArgs shared;
   for (const char* key : {"label", "label!", "until"}) {
     for (const std::string& v : filters.Get(key)) shared.Add(key, v);
@@ -277,24 +403,21 @@ absl::StatusOr<std::vector<ImageSummary>> ImageService::Summarize(const ImageLis
     dangling = b.value;
   }
 
-  InventoryOptions io;
-  io.parallelism = options_.parallelism;
-  io.snapshotter = options_.snapshotter;
-  io.cache = &cache_;
-  TargetWalks walks;
-  RECLAIM_ASSIGN_OR_RETURN(Inventory inv, GatherInventory(store_, io, &walks));
-
-  std::vector<ImageRecord> records;
-  records.reserve(inv.images.size());
-  for (const ImageInventory& i : inv.images) records.push_back(i.record);
+  const Inventory& inv = base.inv;
+  const TargetWalks& walks = base.walks;
   std::vector<absl::Time> before, since;
-  for (const std::string& v : filters.Get("before")) {
-    RECLAIM_ASSIGN_OR_RETURN(ImageRecord r, ResolveImage(records, v));
-    before.push_back(r.created_at);
-  }
-  for (const std::string& v : filters.Get("since")) {
-    RECLAIM_ASSIGN_OR_RETURN(ImageRecord r, ResolveImage(records, v));
-    since.push_back(r.created_at);
+  if (filters.Contains("before") || filters.Contains("since")) {
+    std::vector<ImageRecord> records;
+    records.reserve(inv.images.size());
+    for (const ImageInventory& i : inv.images) records.push_back(i.record);
+    for (const std::string& v : filters.Get("before")) {
+      RECLAIM_ASSIGN_OR_RETURN(ImageRecord r, ResolveImage(records, v));
+      before.push_back(r.created_at);
+    }
+    for (const std::string& v : filters.Get("since")) {
+      RECLAIM_ASSIGN_OR_RETURN(ImageRecord r, ResolveImage(records, v));
+      since.push_back(r.created_at);
+    }
   }
   const std::vector<std::string> patterns = filters.Get("reference");
   for (const std::string& p : patterns) {

@@ -25,6 +25,12 @@
 //   Prune    the PruneService (service/prune/executor.h) sharing this service's
 //            records lock.
 //
+// List cache: the inventory a list is computed from (records, content sizes,
+// the walks) is gathered once per Store::StateGeneration and kept; concurrent
+// lists of the same generation wait for one gather. Filters (`until` is
+// relative to now) are applied to it on every call; the unfiltered list itself
+// is also kept (ListShared). Stores without a generation are read every time.
+//
 // Records lock: Tag, Remove, container create/remove and the prune's delete
 // phase hold it exclusively; Load, Import and Save hold it shared for their
 // whole run, so a prune never deletes what a load is writing or a save is
@@ -131,6 +137,7 @@ struct ImageHistoryItem {
 class ImageService {
  public:
   explicit ImageService(Store& store, ImageServiceOptions options = {});
+  ~ImageService();
   ImageService(const ImageService&) = delete;
   ImageService& operator=(const ImageService&) = delete;
 
@@ -144,6 +151,10 @@ class ImageService {
   BlobParseCache& cache() { return cache_; }
 
   [[nodiscard]] absl::StatusOr<std::vector<ImageSummary>> List(const ImageListOptions& options);
+  // List without a copy: the unfiltered list (no filters, no shared sizes) is
+  // the cached one, shared by every caller until the store changes.
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const std::vector<ImageSummary>>> ListShared(
+      const ImageListOptions& options);
   [[nodiscard]] absl::StatusOr<ImageInspect> Inspect(std::string_view ref_or_id);
   [[nodiscard]] absl::StatusOr<std::vector<ImageHistoryItem>> History(std::string_view ref_or_id);
   // The record `ref_or_id` resolves to (resolve.h ResolveImage).
@@ -175,8 +186,18 @@ class ImageService {
   [[nodiscard]] absl::StatusOr<DiskUsage> Usage();
 
  private:
-  struct Snapshot;
+  struct ListBase;
+  struct ListCache;
+  // The ListBase of the store's current state: the cached one when the store's
+  // StateGeneration has not moved since it was gathered, else one build shared
+  // by the concurrent callers. Stores without a generation: a fresh one each call.
+  absl::StatusOr<std::shared_ptr<const ListBase>> GetListBase();
+  absl::StatusOr<std::shared_ptr<ListBase>> BuildListBase(std::optional<uint64_t> generation);
   absl::StatusOr<std::vector<ImageSummary>> Summarize(const ImageListOptions& options,
+                                                      int64_t* layers_size);
+  // Applies the filters (relative to now) to `base`.
+  absl::StatusOr<std::vector<ImageSummary>> Summarize(const ListBase& base,
+                                                      const ImageListOptions& options,
                                                       int64_t* layers_size);
   absl::StatusOr<std::vector<ReportItem>> DeleteAll(const Digest& id,
                                                     const std::vector<ImageRecord>& all,
@@ -194,6 +215,7 @@ class ImageService {
   Mutex records_mu_;
   BlobParseCache cache_;
   std::unique_ptr<PruneService> prune_;
+  const std::unique_ptr<ListCache> list_cache_;
 };
 
 }  // namespace reclaim

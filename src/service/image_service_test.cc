@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
+#include <memory>
 #include <map>
 #include <set>
 #include <string>
@@ -170,6 +172,254 @@ TEST(ImageServiceListTest, Filters) {
   ImageListOptions until;
   until.filters.Add("until", "soon");
   EXPECT_TRUE(Msg(svc.List(until).status()).starts_with("invalid value for 'until' filter: "));
+}
+
+// Forwards to a LocalStore, counts the gathers (ListImages calls) and answers
+// StateGeneration from the base store only when `generation` is set.
+class GatherCountingStore final : public Store {
+ public:
+  GatherCountingStore(Store& base, bool generation) : base_(base), generation_(generation) {}
+  std::atomic<int> gathers{0};
+
+  std::string Describe() const override { return "gather-counting " + base_.Describe(); }
+  absl::StatusOr<uint64_t> StateGeneration() override {
+    if (!generation_) return Store::StateGeneration();
+    return base_.StateGeneration();
+  }
+  absl::StatusOr<std::vector<ImageRecord>> ListImages() override {
+    ++gathers;
+    return base_.ListImages();
+  }
+  absl::StatusOr<ImageRecord> GetImage(std::string_view n) override { return base_.GetImage(n); }
+  absl::StatusOr<ImageRecord> CreateImage(const ImageRecord& i) override {
+    return base_.CreateImage(i);
+  }
+  absl::StatusOr<ImageRecord> UpdateImage(const ImageRecord& i) override {
+    return base_.UpdateImage(i);
+  }
+  absl::Status DeleteImage(std::string_view n) override { return base_.DeleteImage(n); }
+  absl::StatusOr<ContentInfo> Info(const Digest& d) override { return base_.Info(d); }
+  absl::StatusOr<std::vector<ContentInfo>> ListContent() override { return base_.ListContent(); }
+  absl::StatusOr<std::string> ReadBlob(const Digest& d, int64_t max) override {
+    return base_.ReadBlob(d, max);
+  }
+  absl::StatusOr<std::unique_ptr<BlobReader>> OpenBlob(const Digest& d) override {
+    return base_.OpenBlob(d);
+  }
+  absl::StatusOr<ContentInfo> UpdateContentLabels(const Digest& d, const Labels& l) override {
+    return base_.UpdateContentLabels(d, l);
+  }
+  absl::Status DeleteContent(const Digest& d) override { return base_.DeleteContent(d); }
+  absl::StatusOr<std::unique_ptr<ContentWriter>> Writer(const WriterOptions& o) override {
+    return base_.Writer(o);
+  }
+  absl::StatusOr<ContainerRecord> CreateContainer(const ContainerRecord& c) override {
+    return base_.CreateContainer(c);
+  }
+  absl::StatusOr<std::vector<ContainerRecord>> ListContainers() override {
+    return base_.ListContainers();
+  }
+  absl::StatusOr<ContainerRecord> GetContainer(std::string_view id) override {
+    return base_.GetContainer(id);
+  }
+  absl::Status DeleteContainer(std::string_view id) override { return base_.DeleteContainer(id); }
+  absl::StatusOr<Lease> CreateLease(std::string_view id, const Labels& l) override {
+    return base_.CreateLease(id, l);
+  }
+  absl::StatusOr<std::vector<Lease>> ListLeases() override { return base_.ListLeases(); }
+  absl::Status AddLeaseResource(std::string_view id, const LeaseResource& r) override {
+    return base_.AddLeaseResource(id, r);
+  }
+  absl::Status DeleteLease(std::string_view id, bool sync) override {
+    return base_.DeleteLease(id, sync);
+  }
+  absl::StatusOr<std::vector<SnapshotUsage>> ListSnapshots() override {
+    return base_.ListSnapshots();
+  }
+  absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
+      const std::vector<std::string>& names) override {
+    return base_.DeleteImagesAndCollect(names);
+  }
+  absl::StatusOr<CollectResult> Collect() override { return base_.Collect(); }
+
+ private:
+  Store& base_;
+  const bool generation_;
+};
+
+const ImageSummary* FindSummary(const std::vector<ImageSummary>& list, const Digest& id) {
+  for (const ImageSummary& s : list) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
+}
+
+TEST(ImageServiceListTest, CachedListFollowsEveryKindOfWrite) {
+  TempLocalStore root;
+  GraphBuilder b(root.store());
+  const Descriptor a = b.Image("a", {"base", "a1"});
+  const Descriptor c = b.Image("c", {"c1"});
+  b.Name("busybox:1", a);
+  b.Name("alpine:3", c);
+  GatherCountingStore counting(root.store(), /*generation=*/true);
+  ImageService svc(counting);
+
+  auto first = svc.ListShared({});
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto again = svc.ListShared({});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(first->get(), again->get());  // nothing changed: the same list
+  EXPECT_EQ(counting.gathers.load(), 1);
+  auto copy = svc.List({});
+  ASSERT_TRUE(copy.ok());
+  ASSERT_EQ(copy->size(), (*first)->size());
+  for (size_t i = 0; i < copy->size(); ++i) EXPECT_EQ((*copy)[i].id, (**first)[i].id);
+  EXPECT_EQ(counting.gathers.load(), 1);
+
+  const Descriptor a1 = b.Layer("a1");
+  struct Step {
+    std::string what;
+    std::function<void()> write;
+    std::function<void(const std::vector<ImageSummary>&)> check;
+  };
+  const std::vector<Step> steps = {
+      {"a new name (image record)", [&] { b.Name("busybox:2", a); },
+       [&](const std::vector<ImageSummary>& l) {
+         const ImageSummary* s = FindSummary(l, a.digest);
+         ASSERT_NE(s, nullptr);
+         EXPECT_EQ(s->repo_tags, (std::vector<std::string>{"busybox:1", "busybox:2"}));
+       }},
+      {"a container (container record)",
+       [&] { b.Container(GraphBuilder::ContainerId("c1"), "alpine:3", c.digest); },
+       [&](const std::vector<ImageSummary>& l) {
+         const ImageSummary* s = FindSummary(l, c.digest);
+         ASSERT_NE(s, nullptr);
+         EXPECT_EQ(s->containers, 1);
+       }},
+      {"a layer blob deleted (content only)",
+       [&] { ASSERT_TRUE(root.store().DeleteContent(a1.digest).ok()); },
+       [&](const std::vector<ImageSummary>& l) {
+         const ImageSummary* s = FindSummary(l, a.digest);
+         ASSERT_NE(s, nullptr);
+         EXPECT_EQ(s->size, BlobBytes(root.store(), PresentDigests(root.store(), a)));
+       }},
+      {"the layer committed again (content only)", [&] { b.Layer("a1"); },
+       [&](const std::vector<ImageSummary>& l) {
+         const ImageSummary* s = FindSummary(l, a.digest);
+         ASSERT_NE(s, nullptr);
+         EXPECT_EQ(s->size, BlobBytes(root.store(), PresentDigests(root.store(), a)));
+       }},
+      {"a content label update",
+       [&] { ASSERT_TRUE(root.store().UpdateContentLabels(a1.digest, {{"x", "1"}}).ok()); },
+       [&](const std::vector<ImageSummary>& l) { EXPECT_EQ(l.size(), 2u); }},
+      {"an image deleted and collected",
+       [&] {
+         ASSERT_TRUE(root.store().DeleteImagesAndCollect({"docker.io/library/alpine:3"}).ok());
+       },
+       [&](const std::vector<ImageSummary>& l) {
+         EXPECT_EQ(FindSummary(l, c.digest), nullptr);
+       }},
+  };
+  const ImageSummary* before_delete = FindSummary(**first, a.digest);
+  ASSERT_NE(before_delete, nullptr);
+  const int64_t full_size = before_delete->size;
+  std::shared_ptr<const std::vector<ImageSummary>> previous = *first;
+  int gathers = counting.gathers.load();
+  for (const Step& step : steps) {
+    SCOPED_TRACE(step.what);
+    step.write();
+    auto list = svc.ListShared({});
+    ASSERT_TRUE(list.ok()) << list.status();
+    EXPECT_NE(list->get(), previous.get());
+    EXPECT_EQ(counting.gathers.load(), gathers + 1);
+    step.check(**list);
+    // And it is cached again.
+    auto cached = svc.ListShared({});
+    ASSERT_TRUE(cached.ok());
+    EXPECT_EQ(cached->get(), list->get());
+    previous = *list;
+    gathers = counting.gathers.load();
+  }
+  const ImageSummary* now = FindSummary(*previous, a.digest);
+  ASSERT_NE(now, nullptr);
+  EXPECT_EQ(now->size, full_size);  // the layer is back
+  // A filtered list uses the cached inventory, and is right.
+  ImageListOptions o;
+  o.filters.Add("reference", "busybox:2");
+  auto filtered = svc.List(o);
+  ASSERT_TRUE(filtered.ok()) << filtered.status();
+  ASSERT_EQ(filtered->size(), 1u);
+  EXPECT_EQ((*filtered)[0].repo_tags, (std::vector<std::string>{"busybox:2"}));
+  EXPECT_EQ(counting.gathers.load(), gathers);
+}
+
+TEST(ImageServiceListTest, TimeFiltersAreAppliedToTheCachedListAtEachCall) {
+  FakeClock clock(absl::FromUnixSeconds(1700000000));
+  TempLocalStore root(&clock);
+  GraphBuilder b(root.store());
+  b.Name("busybox:1", b.Image("a", {"l1"}));
+  GatherCountingStore counting(root.store(), /*generation=*/true);
+  ImageService svc(counting, {.clock = &clock, .zone = absl::UTCTimeZone()});
+  ImageListOptions until;
+  until.filters.Add("until", "30m");
+  const std::vector<std::pair<absl::Duration, size_t>> table = {
+      {absl::Minutes(10), 0},  // created 10 minutes ago: not before now-30m
+      {absl::Minutes(15), 0},  // 25 minutes
+      {absl::Minutes(40), 1},  // 65 minutes
+  };
+  for (const auto& [advance, want] : table) {
+    clock.Advance(advance);
+    auto list = svc.List(until);
+    ASSERT_TRUE(list.ok()) << list.status();
+    EXPECT_EQ(list->size(), want) << absl::FormatTime(clock.Now());
+  }
+  EXPECT_EQ(counting.gathers.load(), 1);  // no write: one gather for every list
+}
+
+TEST(ImageServiceListTest, ConcurrentListsShareOneGather) {
+  TempLocalStore root;
+  GraphBuilder b(root.store());
+  for (int i = 0; i < 20; ++i) {
+    const std::string n = std::to_string(i);
+    b.Name("img" + n + ":1", b.Image("s" + n, {"l" + n}));
+  }
+  GatherCountingStore counting(root.store(), /*generation=*/true);
+  ImageService svc(counting);
+  constexpr int kThreads = 8;
+  std::vector<std::shared_ptr<const std::vector<ImageSummary>>> got(kThreads);
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      ++ready;
+      while (ready.load() < kThreads) std::this_thread::yield();
+      auto list = svc.ListShared({});
+      if (list.ok()) got[t] = *list;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(counting.gathers.load(), 1);
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_NE(got[t], nullptr);
+    EXPECT_EQ(got[t].get(), got[0].get());
+    EXPECT_EQ(got[t]->size(), 20u);
+  }
+}
+
+TEST(ImageServiceListTest, StoresWithoutAGenerationAreReadEveryTime) {
+  TempLocalStore root;
+  GraphBuilder b(root.store());
+  const Descriptor a = b.Image("a", {"l1"});
+  b.Name("busybox:1", a);
+  GatherCountingStore counting(root.store(), /*generation=*/false);
+  ImageService svc(counting);
+  for (int i = 1; i <= 3; ++i) {
+    auto list = svc.List({});
+    ASSERT_TRUE(list.ok()) << list.status();
+    EXPECT_EQ(list->size(), static_cast<size_t>(i));
+    EXPECT_EQ(counting.gathers.load(), i);
+    b.Name("other" + std::to_string(i) + ":1", b.Image("o" + std::to_string(i), {"x"}));
+  }
 }
 
 // ---- inspect and history

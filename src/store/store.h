@@ -231,6 +231,15 @@ class Store {
   [[nodiscard]] virtual absl::StatusOr<uint64_t> RecordsGeneration() {
     return absl::UnimplementedError("records generation: not supported by " + Describe());
   }
+  // A number that differs from an earlier answer whenever anything a listing
+  // can see changed in between: image or container records, content (a commit,
+  // a deletion, a label update, a collection) or leases (it may also change
+  // without such a write). A cache keyed by it must read it before it reads the
+  // store. Stores that cannot tell answer Unimplemented (the default); callers
+  // then read the store every time.
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> StateGeneration() {
+    return absl::UnimplementedError("state generation: not supported by " + Describe());
+  }
 };
 
 }  // namespace reclaim

@@ -275,24 +275,31 @@ absl::StatusOr<Inventory> GatherInventory(Store& store, const InventoryOptions& 
       inv.images.push_back(std::move(image));
     }
   }
-  inv.graph.images.reserve(inv.images.size());
-  for (const ImageInventory& image : inv.images) {
-    inv.graph.images[image.record.name] =
-        gc::ImageRecord{image.record.target.digest.str(), image.record.labels};
+  if (options.gc_graph) {
+    inv.graph.images.reserve(inv.images.size());
+    for (const ImageInventory& image : inv.images) {
+      inv.graph.images[image.record.name] =
+          gc::ImageRecord{image.record.target.digest.str(), image.record.labels};
+    }
   }
   RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> containers, store.ListContainers());
   absl::flat_hash_set<Digest> present;
   {
     RECLAIM_ASSIGN_OR_RETURN(std::vector<ContentInfo> content, store.ListContent());
     present.reserve(content.size());
-    inv.graph.content.reserve(content.size());
+    if (options.gc_graph) inv.graph.content.reserve(content.size());
     for (ContentInfo& c : content) {
       inv.content_sizes.insert_or_assign(inv.content_sizes.end(), c.digest, c.size);
-      inv.graph.content[c.digest.str()] = gc::ContentRecord{std::move(c.labels)};
+      if (options.gc_graph) {
+        inv.graph.content[c.digest.str()] = gc::ContentRecord{std::move(c.labels)};
+      }
       present.insert(std::move(c.digest));
     }
   }
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<Lease> leases, store.ListLeases());
+  std::vector<Lease> leases;
+  if (options.gc_graph) {
+    RECLAIM_ASSIGN_OR_RETURN(leases, store.ListLeases());
+  }
   RECLAIM_ASSIGN_OR_RETURN(std::vector<SnapshotUsage> snapshots, store.ListSnapshots());
 
   for (Lease& l : leases) {
@@ -305,11 +312,15 @@ absl::StatusOr<Inventory> GatherInventory(Store& store, const InventoryOptions& 
     if (options.snapshotter.empty() || s.snapshotter == options.snapshotter) {
       inv.snapshot_sizes[s.key] = s.size;
     }
-    inv.graph.snapshots[s.snapshotter][s.key] =
-        gc::SnapshotRecord{std::move(s.parent), std::move(s.labels)};
+    if (options.gc_graph) {
+      inv.graph.snapshots[s.snapshotter][s.key] =
+          gc::SnapshotRecord{std::move(s.parent), std::move(s.labels)};
+    }
   }
-  for (const ContainerRecord& c : containers) {
-    inv.graph.containers[c.id] = gc::ContainerRecord{c.snapshotter, c.snapshot_key, c.labels};
+  if (options.gc_graph) {
+    for (const ContainerRecord& c : containers) {
+      inv.graph.containers[c.id] = gc::ContainerRecord{c.snapshotter, c.snapshot_key, c.labels};
+    }
   }
   inv.containers = std::move(containers);
 

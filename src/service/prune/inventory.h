@@ -119,6 +119,10 @@ struct InventoryOptions {
   // false: the walks keep no ConfigSummary (TargetWalk::summaries stays empty;
   // configs, labels and chain IDs are kept). The prune needs none.
   bool config_summaries = true;
+  // false: Inventory::graph stays empty and the leases are not read (the image
+  // list needs no GC graph, and a cached inventory should not hold every
+  // content label).
+  bool gc_graph = true;
   // The snapshotter whose snapshot sizes count (Inventory::snapshotter). Empty: all.
   std::string snapshotter;
   const CancelToken* cancel = nullptr;  // checked before each target's walk

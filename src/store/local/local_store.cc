@@ -284,6 +284,11 @@ absl::StatusOr<uint64_t> LocalStore::RecordsGeneration() {
   return records_generation_;
 }
 
+absl::StatusOr<uint64_t> LocalStore::StateGeneration() {
+  MutexLock lock(&mu_);
+  return state_generation_;
+}
+
 absl::StatusOr<ImageRecord> LocalStore::GetImageLocked(std::string_view name) {
   RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached(std::string("SELECT ") + kImageColumns +
                                                        " FROM images WHERE name = ?1"));
@@ -306,7 +311,7 @@ absl::StatusOr<ImageRecord> LocalStore::CreateImage(const ImageRecord& image) {
   ImageRecord r = image;
   r.created_at = r.updated_at = clock_->Now();
   MutexLock lock(&mu_);
-  ++records_generation_;
+  BumpLocked(/*records=*/true);
   RECLAIM_ASSIGN_OR_RETURN(auto st,
                            db_->PrepareCached("INSERT INTO images (name, target_digest, target, "
                                               "labels, created_ns, updated_ns) VALUES "
@@ -330,7 +335,7 @@ absl::StatusOr<ImageRecord> LocalStore::UpdateImage(const ImageRecord& image) {
     return absl::InvalidArgumentError("image " + image.name + ": target digest must be set");
   }
   MutexLock lock(&mu_);
-  ++records_generation_;
+  BumpLocked(/*records=*/true);
   RECLAIM_ASSIGN_OR_RETURN(ImageRecord r, GetImageLocked(image.name));
   r.target = image.target;
   r.labels = image.labels;
@@ -349,7 +354,7 @@ absl::StatusOr<ImageRecord> LocalStore::UpdateImage(const ImageRecord& image) {
 
 absl::Status LocalStore::DeleteImage(std::string_view name) {
   MutexLock lock(&mu_);
-  ++records_generation_;
+  BumpLocked(/*records=*/true);
   RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("DELETE FROM images WHERE name = ?1"));
   st.Bind(1, name);
   RECLAIM_RETURN_IF_ERROR(st.Run());
@@ -437,6 +442,7 @@ absl::StatusOr<std::unique_ptr<BlobReader>> LocalStore::OpenBlob(const Digest& d
 absl::StatusOr<ContentInfo> LocalStore::UpdateContentLabels(const Digest& digest,
                                                             const Labels& changes) {
   MutexLock lock(&mu_);
+  BumpLocked(/*records=*/false);
   RECLAIM_ASSIGN_OR_RETURN(ContentInfo info, InfoLocked(digest));
   for (const auto& [k, v] : changes) {
     if (v.empty()) {
@@ -457,6 +463,7 @@ absl::StatusOr<ContentInfo> LocalStore::UpdateContentLabels(const Digest& digest
 absl::Status LocalStore::DeleteContent(const Digest& digest) {
   {
     MutexLock lock(&mu_);
+    BumpLocked(/*records=*/false);
     RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("DELETE FROM content WHERE digest = ?1"));
     st.Bind(1, digest.str());
     RECLAIM_RETURN_IF_ERROR(st.Run());
@@ -507,6 +514,7 @@ absl::Status LocalStore::CommitIngest(const std::string& ingest_path, const Dige
     std::this_thread::sleep_for(std::chrono::microseconds(100));
     mu_.Lock();
   }
+  BumpLocked(/*records=*/false);
   SqliteTransaction tx(*db_);
   RECLAIM_RETURN_IF_ERROR(tx.Begin());
   absl::StatusOr<ContentInfo> existing = InfoLocked(digest);
@@ -573,7 +581,7 @@ absl::StatusOr<ContainerRecord> LocalStore::CreateContainer(const ContainerRecor
   ContainerRecord c = container;
   c.created_at = clock_->Now();
   MutexLock lock(&mu_);
-  ++records_generation_;
+  BumpLocked(/*records=*/true);
   RECLAIM_ASSIGN_OR_RETURN(auto st,
                            db_->PrepareCached("INSERT INTO containers (id, name, image, "
                                               "image_id, labels, created_ns) VALUES (?1, ?2, "
@@ -621,7 +629,7 @@ absl::StatusOr<ContainerRecord> LocalStore::GetContainer(std::string_view id) {
 
 absl::Status LocalStore::DeleteContainer(std::string_view id) {
   MutexLock lock(&mu_);
-  ++records_generation_;
+  BumpLocked(/*records=*/true);
   RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("DELETE FROM containers WHERE id = ?1"));
   st.Bind(1, id);
   RECLAIM_RETURN_IF_ERROR(st.Run());
@@ -640,6 +648,7 @@ absl::StatusOr<Lease> LocalStore::CreateLease(std::string_view id, const Labels&
   l.labels = labels;
   l.created_at = clock_->Now();
   MutexLock lock(&mu_);
+  BumpLocked(/*records=*/false);
   RECLAIM_ASSIGN_OR_RETURN(auto st,
                            db_->PrepareCached("INSERT INTO leases (id, labels, created_ns) "
                                               "VALUES (?1, ?2, ?3)"));
@@ -702,12 +711,14 @@ absl::Status LocalStore::AddLeaseResourceLocked(std::string_view lease_id,
 absl::Status LocalStore::AddLeaseResource(std::string_view lease_id,
                                           const LeaseResource& resource) {
   MutexLock lock(&mu_);
+  BumpLocked(/*records=*/false);
   return AddLeaseResourceLocked(lease_id, resource);
 }
 
 absl::Status LocalStore::DeleteLease(std::string_view id, bool sync) {
   {
     MutexLock lock(&mu_);
+    BumpLocked(/*records=*/false);
     RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("DELETE FROM leases WHERE id = ?1"));
     st.Bind(1, id);
     RECLAIM_RETURN_IF_ERROR(st.Run());
@@ -724,7 +735,7 @@ absl::StatusOr<BatchDeleteResult> LocalStore::DeleteImagesAndCollect(
   BatchDeleteResult result;
   result.deletions.reserve(names.size());
   MutexLock lock(&mu_);
-  ++records_generation_;
+  BumpLocked(/*records=*/true);
   {
     SqliteTransaction tx(*db_);
     RECLAIM_RETURN_IF_ERROR(tx.Begin());
@@ -748,6 +759,7 @@ absl::StatusOr<CollectResult> LocalStore::Collect() {
 }
 
 absl::StatusOr<CollectResult> LocalStore::CollectLocked(MutexLock& /*lock*/) {
+  BumpLocked(/*records=*/false);
   const absl::Time start = clock_->Now();
   CollectResult result;
   std::vector<Digest> leftovers;  // blob files without rows (a crash's)

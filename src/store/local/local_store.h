@@ -87,6 +87,11 @@ class LocalStore final : public Store {
   absl::Status DeleteImage(std::string_view name) override;
   // Bumped under the store mutex by every write of an image or container record.
   absl::StatusOr<uint64_t> RecordsGeneration() override;
+  // Bumped under the store mutex by every metadata write: image and container
+  // records, content commits, deletions and label updates, leases and their
+  // resources, collections. Only one process owns a root (<root>/LOCK), so
+  // every write of the root goes through this object.
+  absl::StatusOr<uint64_t> StateGeneration() override;
 
   absl::StatusOr<ContentInfo> Info(const Digest& digest) override;
   absl::StatusOr<std::vector<ContentInfo>> ListContent() override;
@@ -151,6 +156,12 @@ class LocalStore final : public Store {
   void UnlinkUnreferenced(const std::vector<Digest>& digests) ABSL_LOCKS_EXCLUDED(mu_);
   void UnlinkUnreferenced(const std::vector<const Digest*>& digests) ABSL_LOCKS_EXCLUDED(mu_);
   std::string NewIngestId();
+  // Marks a metadata write: bumps state_generation_ (and records_generation_
+  // when `records`).
+  void BumpLocked(bool records) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    ++state_generation_;
+    if (records) ++records_generation_;
+  }
 
   const std::string root_;
   Fs* const fs_;
@@ -165,6 +176,8 @@ class LocalStore final : public Store {
   uint64_t ingest_counter_ ABSL_GUARDED_BY(mu_) = 0;
   // RecordsGeneration(): bumped by every image or container record write.
   uint64_t records_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  // StateGeneration(): bumped by every metadata write (BumpLocked).
+  uint64_t state_generation_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_set<Digest> pending_unlink_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<Digest> unlinking_ ABSL_GUARDED_BY(mu_);
   const int unlink_threads_;

@@ -18,29 +18,13 @@
 #include "gtest/gtest.h"
 #include "platform/fault_injection_fs.h"
 #include "platform/posix_fs.h"
+#include "platform/testing/temp_dir.h"
 #include "store/conformance.h"
 #include "store/local/sqlite.h"
 
 namespace reclaim {
 namespace {
 using namespace media_types;  // NOLINT
-
-// A temporary directory removed when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/reclaim-store-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 class LocalFixture : public StoreFixture {
  public:
@@ -277,6 +261,81 @@ TEST(LocalStoreTest, RecordsGenerationMovesWithEveryRecordWrite) {
     }
     before = after;
   }
+}
+
+TEST(LocalStoreTest, StateGenerationMovesWithEveryWrite) {
+  TempDir dir;
+  auto opened = LocalStore::Open(LocalStoreOptions{dir.path()});
+  ASSERT_TRUE(opened.ok());
+  LocalStore& s = **opened;
+  Descriptor target{std::string(kOciManifest), Digest::Sha256Of("manifest"), 8};
+  ContainerRecord container;
+  container.id = "c1";
+  container.image = "a:1";
+  container.image_id = target.digest;
+  struct Step {
+    std::string what;
+    std::function<absl::Status()> run;
+    bool moves;
+  };
+  const std::vector<Step> steps = {
+      {"create lease", [&] { return s.CreateLease("keep", {}).status(); }, true},
+      {"commit a blob under the lease", [&] { return PutBytes(s, "manifest", "keep"); }, true},
+      {"commit a loose blob", [&] { return PutBytes(s, "loose"); }, true},
+      {"commit an existing blob",
+       [&] {
+         absl::Status st = PutBytes(s, "loose");
+         return absl::IsAlreadyExists(st) ? absl::OkStatus() : st;
+       },
+       true},
+      {"add a lease resource",
+       [&] {
+         return s.AddLeaseResource("keep", {LeaseResourceType::kContent,
+                                            Digest::Sha256Of("loose").str(), ""});
+       },
+       true},
+      {"update content labels",
+       [&] { return s.UpdateContentLabels(target.digest, {{"k", "v"}}).status(); }, true},
+      {"create image", [&] { return s.CreateImage({"docker.io/library/a:1", target}).status(); },
+       true},
+      {"update image",
+       [&] { return s.UpdateImage({"docker.io/library/a:1", target, {{"k", "v"}}}).status(); },
+       true},
+      {"create container", [&] { return s.CreateContainer(container).status(); }, true},
+      {"read everything",
+       [&]() -> absl::Status {
+         if (!s.ListImages().ok() || !s.ListContainers().ok() || !s.ListContent().ok() ||
+             !s.ListLeases().ok() || !s.Info(target.digest).ok() ||
+             !s.ReadBlob(target.digest, 100).ok() || !s.RecordsGeneration().ok()) {
+           return absl::InternalError("read failed");
+         }
+         return absl::OkStatus();
+       },
+       false},
+      {"delete container", [&] { return s.DeleteContainer("c1"); }, true},
+      {"delete image", [&] { return s.DeleteImage("docker.io/library/a:1"); }, true},
+      {"delete content", [&] { return s.DeleteContent(Digest::Sha256Of("loose")); }, true},
+      {"delete lease", [&] { return s.DeleteLease("keep", /*sync=*/false); }, true},
+      {"collect", [&] { return s.Collect().status(); }, true},
+      {"delete images and collect",
+       [&] { return s.DeleteImagesAndCollect({"docker.io/library/gone:1"}).status(); }, true},
+  };
+  absl::StatusOr<uint64_t> before = s.StateGeneration();
+  ASSERT_TRUE(before.ok()) << before.status();
+  for (const Step& step : steps) {
+    SCOPED_TRACE(step.what);
+    ASSERT_TRUE(step.run().ok());
+    absl::StatusOr<uint64_t> after = s.StateGeneration();
+    ASSERT_TRUE(after.ok());
+    if (step.moves) {
+      EXPECT_NE(*after, *before);
+    } else {
+      EXPECT_EQ(*after, *before);
+    }
+    before = after;
+  }
+  // The collection removed the blob the deleted lease held.
+  EXPECT_TRUE(absl::IsNotFound(s.Info(target.digest).status()));
 }
 
 TEST(LocalStoreTest, ListingDecodesEachDistinctTargetCorrectly) {
