@@ -62,7 +62,8 @@ struct ContainerdStoreOptions {
   // snapshot before it runs: one call per snapshot). Off: removed_snapshots
   // carry size 0. A prune needs none (its plan has the sizes).
   bool snapshot_usage_in_collect = false;
-  int usage_parallelism = 4;  // threads making the Usage calls of ListSnapshots
+  // Threads making the per-snapshot Usage calls of ListSnapshots.
+  int call_parallelism = 4;
   // Images.List is unary; containerd sends up to 16 MiB, and a larger list is
   // split (see ListImagesInto).
   int max_receive_bytes = 64 << 20;
