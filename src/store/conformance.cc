@@ -260,10 +260,10 @@ TEST_P(StoreConformance, DeleteThenCollectRunsTheHookBetween) {
         ASSERT_EQ(outcome.size(), 2u);
         EXPECT_TRUE(outcome[0].status.ok()) << outcome[0].status;
         EXPECT_EQ(outcome[1].status.code(), absl::StatusCode::kNotFound);
-        // The record is gone already; its content is still there.
+        // The record is gone already. (Its content may be too: containerd
+        // schedules a collection of its own after any deletion.)
         EXPECT_EQ(store().GetImage("docker.io/library/x:1").status().code(),
                   absl::StatusCode::kNotFound);
-        EXPECT_TRUE(store().Info(x.manifest.digest).ok());
         EXPECT_TRUE(store().UpdateContentLabels(held.digest, {{"containerd.io/gc.root", ""}}).ok());
       });
   ASSERT_TRUE(batch.ok()) << batch.status();
