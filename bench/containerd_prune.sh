@@ -10,7 +10,7 @@
 #
 #   bench/containerd_prune.sh [PATH/TO/containerd_prune_bench]
 #   env: N=1000 (images)  MODES="reclaim floor batch moby"  SNAPSHOTTER=overlayfs
-#        MOBY_GC=lease|collect  PARALLELISM=4
+#        MOBY_GC=lease|collect  PARALLELISM=8
 #
 # The binary defaults to build/release/bench/containerd_prune_bench. Nothing is
 # built here. Needs root, containerd and ctr. The archive (tests/e2e/mkarchive.py
@@ -37,7 +37,7 @@ N=${N:-1000}
 MODES=${MODES:-reclaim floor batch moby}
 SNAPSHOTTER=${SNAPSHOTTER:-overlayfs}
 MOBY_GC=${MOBY_GC:-lease}
-PARALLELISM=${PARALLELISM:-4}
+PARALLELISM=${PARALLELISM:-8}  # reclaim's default on containerd (InventoryParallelism)
 ns=bench
 [ "$(id -u)" = 0 ] || { echo "containerd_prune.sh: needs root" >&2; exit 2; }
 command -v containerd >/dev/null && command -v ctr >/dev/null ||

@@ -98,6 +98,7 @@ absl::Status Session::Open(const std::string& holder, bool wait, bool prune) {
   io.clock = env_.clock;
   io.zone = env_.zone;
   io.snapshotter = SnapshotterOf(spec);
+  io.parallelism = InventoryParallelism(spec);
   images_ = std::make_unique<ImageService>(*store_, io);
   containers_ = std::make_unique<ContainerService>(*images_);
   return absl::OkStatus();

@@ -39,6 +39,7 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   if (!store.ok()) return fail(store.status());
   ImageServiceOptions image_options;
   image_options.snapshotter = SnapshotterOf(spec);
+  image_options.parallelism = InventoryParallelism(spec);
   ImageService images(**store, image_options);
   ContainerService containers(images);
   ServiceBackendOptions backend_options;

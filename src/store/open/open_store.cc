@@ -24,6 +24,10 @@ std::string SnapshotterOf(const StoreSpec& spec) {
   return spec.kind == StoreKind::kContainerd ? spec.snapshotter : std::string();
 }
 
+int InventoryParallelism(const StoreSpec& spec) {
+  return spec.kind == StoreKind::kContainerd ? 8 : 4;
+}
+
 absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreSpec& spec) {
   if (spec.kind == StoreKind::kLocal) {
     LocalStoreOptions o;

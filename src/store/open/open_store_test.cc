@@ -32,6 +32,13 @@ TEST(SnapshotterOfTest, EmbeddedStoreCountsNoSnapshots) {
   EXPECT_EQ(SnapshotterOf(spec), "native");
 }
 
+TEST(InventoryParallelismTest, MoreWalkersForADaemon) {
+  StoreSpec spec;
+  EXPECT_EQ(InventoryParallelism(spec), 4);
+  spec.kind = StoreKind::kContainerd;
+  EXPECT_EQ(InventoryParallelism(spec), 8);
+}
+
 TEST(OpenStoreTest, OpensTheEmbeddedStoreAndHoldsItsRoot) {
   TempDir dir;
   StoreSpec spec;
