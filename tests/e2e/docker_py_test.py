@@ -3,7 +3,11 @@
 `reclaim serve` binary on a temporary root, over its unix socket and over
 loopback TCP.
 
-  tests/e2e/docker_py_test.py PATH/TO/reclaim
+  tests/e2e/docker_py_test.py PATH/TO/reclaim [--containerd]
+
+With --containerd the server runs on a private containerd (scripts/containerd.sh,
+stopped by PID at the end) with `--store containerd`, and the last case checks
+that containerd holds nothing the suite left instead of running fsck.
 
 Makes its images itself (mkarchive.py beside this file), prints one line per
 case and "N passed, M failed" at the end, and exits 1 if a case failed, 77
@@ -68,14 +72,15 @@ def free_port():
 class Server:
     """`reclaim serve` on DIR/root, DIR/docker.sock and a loopback TCP port."""
 
-    def __init__(self, reclaim, tmp):
+    def __init__(self, reclaim, tmp, store_args=()):
         self.root = os.path.join(tmp, "root")
+        self.store_args = list(store_args)
         self.sock = os.path.join(tmp, "docker.sock")
         self.port = free_port()
         self.out = open(os.path.join(tmp, "serve.out"), "w+")
         self.err = open(os.path.join(tmp, "serve.err"), "w+")
         self.proc = subprocess.Popen(
-            [reclaim, "--root", self.root, "serve", "-H", "unix://" + self.sock,
+            [reclaim, "--root", self.root] + self.store_args + ["serve", "-H", "unix://" + self.sock,
              "-H", f"tcp://127.0.0.1:{self.port}"],
             stdout=self.out, stderr=self.err, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
@@ -100,22 +105,33 @@ class Server:
             return "timeout"
 
 
+REPO = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
 def main(argv):
-    if len(argv) != 2:
+    if len(argv) not in (2, 3) or (len(argv) == 3 and argv[2] != "--containerd"):
         raise SystemExit(__doc__)
     reclaim = os.path.realpath(argv[1])
     tmp = tempfile.mkdtemp(prefix="reclaim-e2e-py-")
-    server = Server(reclaim, tmp)
+    ctd_dir = None
+    store_args = []
+    if len(argv) == 3:
+        ctd_dir = os.path.join(tmp, "ctd")
+        started = subprocess.run([os.path.join(REPO, "scripts", "containerd.sh"), "start", ctd_dir],
+                                 capture_output=True, text=True)
+        if started.returncode != 0:
+            raise SystemExit("containerd did not start: " + started.stderr)
+        store_args = ["--store", "containerd", "--containerd-address", started.stdout.strip(),
+                      "--namespace", "e2e-py"]
     try:
-        run_cases(server, reclaim, tmp)
+        server = Server(reclaim, tmp, store_args)
+        try:
+            run_cases(server, reclaim, tmp, store_args)
+        finally:
+            stop_server(server)
     finally:
-        if server.proc.poll() is None:
-            server.proc.send_signal(signal.SIGTERM)
-            try:
-                server.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.proc.kill()
-                server.proc.wait()
+        if ctd_dir is not None:
+            subprocess.run([os.path.join(REPO, "scripts", "containerd.sh"), "stop", ctd_dir])
         if os.environ.get("E2E_KEEP") == "1":
             print(f"kept {tmp}")
         else:
@@ -124,7 +140,18 @@ def main(argv):
     return 1 if FAILED else 0
 
 
-def run_cases(server, reclaim, tmp):
+def stop_server(server):
+    """SIGTERM by PID if it still runs (a case may have stopped it already)."""
+    if server.proc.poll() is None:
+        server.proc.send_signal(signal.SIGTERM)
+        try:
+            server.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.proc.kill()
+            server.proc.wait()
+
+
+def run_cases(server, reclaim, tmp, store_args):
     client = docker.DockerClient(base_url="unix://" + server.sock, timeout=60)
     api = client.api
 
@@ -465,13 +492,26 @@ def run_cases(server, reclaim, tmp):
     @case
     def shutdown():
         """SIGTERM: exit status 0, socket removed, fsck clean"""
+        data, _ = archive("tags=left/behind:1;seed=left")  # something for the store to keep
+        client.images.load(data)
+        before = sorted(set(api.images(all=True, quiet=True)))
+        assert len(before) == 1, before
         client.close()
         rc = server.stop()
         assert rc == 0, rc
         assert not os.path.exists(server.sock), "socket left behind"
-        out = subprocess.run([reclaim, "--root", server.root, "fsck"], capture_output=True, text=True)
-        assert out.returncode == 0, out
-        assert " 0 problem(s)" in out.stdout, out.stdout
+        if not store_args:
+            out = subprocess.run([reclaim, "--root", server.root, "fsck"], capture_output=True,
+                                 text=True)
+            assert out.returncode == 0, out
+            assert " 0 problem(s)" in out.stdout, out.stdout
+        else:
+            # The store is containerd's: the CLI on it sees what the server left.
+            out = subprocess.run([reclaim] + store_args + ["image", "ls", "-q", "--no-trunc"],
+                                 capture_output=True, text=True)
+            assert out.returncode == 0, out
+            after = sorted(set(out.stdout.split()))
+            assert after == before, (after, before)
 
 
 if __name__ == "__main__":

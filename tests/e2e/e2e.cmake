@@ -12,3 +12,7 @@ set_tests_properties(e2e.docker_cli e2e.docker_py PROPERTIES
 add_test(NAME e2e.docker_cli_containerd
   COMMAND ${CMAKE_CURRENT_LIST_DIR}/docker_cli_containerd_test.sh $<TARGET_FILE:reclaim>)
 set_tests_properties(e2e.docker_cli_containerd PROPERTIES LABELS "e2e;containerd" TIMEOUT 300)
+# docker-py against `reclaim serve --store containerd` on a private containerd.
+add_test(NAME e2e.docker_py_containerd
+  COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/docker_py_test.py $<TARGET_FILE:reclaim> --containerd)
+set_tests_properties(e2e.docker_py_containerd PROPERTIES LABELS "e2e;containerd" TIMEOUT 300)
