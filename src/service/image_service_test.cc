@@ -18,6 +18,7 @@
 #include "service/container_service.h"
 #include "service/system_df.h"
 #include "service/testing/store_fixture.h"
+#include "store/forwarding_store.h"
 
 namespace reclaim {
 namespace {
@@ -176,74 +177,23 @@ TEST(ImageServiceListTest, Filters) {
 
 // Forwards to a LocalStore, counts the gathers (ListImages calls) and answers
 // StateGeneration from the base store only when `generation` is set.
-class GatherCountingStore final : public Store {
+class GatherCountingStore final : public ForwardingStore {
  public:
-  GatherCountingStore(Store& base, bool generation) : base_(base), generation_(generation) {}
+  GatherCountingStore(Store& base, bool generation)
+      : ForwardingStore(base), generation_(generation) {}
   std::atomic<int> gathers{0};
 
-  std::string Describe() const override { return "gather-counting " + base_.Describe(); }
+  std::string Describe() const override { return "gather-counting " + base().Describe(); }
   absl::StatusOr<uint64_t> StateGeneration() override {
     if (!generation_) return Store::StateGeneration();
-    return base_.StateGeneration();
+    return ForwardingStore::StateGeneration();
   }
   absl::StatusOr<std::vector<ImageRecord>> ListImages() override {
     ++gathers;
-    return base_.ListImages();
+    return ForwardingStore::ListImages();
   }
-  absl::StatusOr<ImageRecord> GetImage(std::string_view n) override { return base_.GetImage(n); }
-  absl::StatusOr<ImageRecord> CreateImage(const ImageRecord& i) override {
-    return base_.CreateImage(i);
-  }
-  absl::StatusOr<ImageRecord> UpdateImage(const ImageRecord& i) override {
-    return base_.UpdateImage(i);
-  }
-  absl::Status DeleteImage(std::string_view n) override { return base_.DeleteImage(n); }
-  absl::StatusOr<ContentInfo> Info(const Digest& d) override { return base_.Info(d); }
-  absl::StatusOr<std::vector<ContentInfo>> ListContent() override { return base_.ListContent(); }
-  absl::StatusOr<std::string> ReadBlob(const Digest& d, int64_t max) override {
-    return base_.ReadBlob(d, max);
-  }
-  absl::StatusOr<std::unique_ptr<BlobReader>> OpenBlob(const Digest& d) override {
-    return base_.OpenBlob(d);
-  }
-  absl::StatusOr<ContentInfo> UpdateContentLabels(const Digest& d, const Labels& l) override {
-    return base_.UpdateContentLabels(d, l);
-  }
-  absl::Status DeleteContent(const Digest& d) override { return base_.DeleteContent(d); }
-  absl::StatusOr<std::unique_ptr<ContentWriter>> Writer(const WriterOptions& o) override {
-    return base_.Writer(o);
-  }
-  absl::StatusOr<ContainerRecord> CreateContainer(const ContainerRecord& c) override {
-    return base_.CreateContainer(c);
-  }
-  absl::StatusOr<std::vector<ContainerRecord>> ListContainers() override {
-    return base_.ListContainers();
-  }
-  absl::StatusOr<ContainerRecord> GetContainer(std::string_view id) override {
-    return base_.GetContainer(id);
-  }
-  absl::Status DeleteContainer(std::string_view id) override { return base_.DeleteContainer(id); }
-  absl::StatusOr<Lease> CreateLease(std::string_view id, const Labels& l) override {
-    return base_.CreateLease(id, l);
-  }
-  absl::StatusOr<std::vector<Lease>> ListLeases() override { return base_.ListLeases(); }
-  absl::Status AddLeaseResource(std::string_view id, const LeaseResource& r) override {
-    return base_.AddLeaseResource(id, r);
-  }
-  absl::Status DeleteLease(std::string_view id, bool sync) override {
-    return base_.DeleteLease(id, sync);
-  }
-  absl::StatusOr<std::vector<SnapshotUsage>> ListSnapshots() override {
-    return base_.ListSnapshots();
-  }
-  absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
-      const std::vector<std::string>& names) override {
-    return base_.DeleteImagesAndCollect(names);
-  }
-  absl::StatusOr<CollectResult> Collect() override { return base_.Collect(); }
 
  private:
-  Store& base_;
   const bool generation_;
 };
 

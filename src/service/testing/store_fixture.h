@@ -38,6 +38,7 @@
 #include "imageio/walk.h"
 #include "platform/clock.h"
 #include "store/local/local_store.h"
+#include "store/forwarding_store.h"
 #include "store/store.h"
 
 namespace reclaim::service_testing {
@@ -240,79 +241,43 @@ class GraphBuilder {
 };
 
 // Forwards to another Store and counts the per-blob reads (ReadBlob, Info,
-// OpenBlob), so tests can check that bulk calls replaced per-blob round trips.
-class CountingStore final : public Store {
+// OpenBlob) and the collections, so tests can check that bulk calls replaced
+// per-blob round trips and that a prune collects once.
+class CountingStore final : public ForwardingStore {
  public:
-  explicit CountingStore(Store& base) : base_(base) {}
+  explicit CountingStore(Store& base) : ForwardingStore(base) {}
   std::atomic<int> read_blobs{0};
   std::atomic<int> infos{0};
   std::atomic<int> collections{0};
 
-  std::string Describe() const override { return "counting " + base_.Describe(); }
-  absl::StatusOr<std::vector<ImageRecord>> ListImages() override { return base_.ListImages(); }
-  absl::StatusOr<ImageRecord> GetImage(std::string_view n) override { return base_.GetImage(n); }
-  absl::StatusOr<ImageRecord> CreateImage(const ImageRecord& i) override {
-    return base_.CreateImage(i);
-  }
-  absl::StatusOr<ImageRecord> UpdateImage(const ImageRecord& i) override {
-    return base_.UpdateImage(i);
-  }
-  absl::Status DeleteImage(std::string_view n) override { return base_.DeleteImage(n); }
+  std::string Describe() const override { return "counting " + base().Describe(); }
   absl::StatusOr<ContentInfo> Info(const Digest& d) override {
     ++infos;
-    return base_.Info(d);
+    return ForwardingStore::Info(d);
   }
-  absl::StatusOr<std::vector<ContentInfo>> ListContent() override { return base_.ListContent(); }
   absl::StatusOr<std::string> ReadBlob(const Digest& d, int64_t max) override {
     ++read_blobs;
-    return base_.ReadBlob(d, max);
+    return ForwardingStore::ReadBlob(d, max);
   }
   absl::StatusOr<std::unique_ptr<BlobReader>> OpenBlob(const Digest& d) override {
     ++read_blobs;
-    return base_.OpenBlob(d);
-  }
-  absl::StatusOr<ContentInfo> UpdateContentLabels(const Digest& d, const Labels& l) override {
-    return base_.UpdateContentLabels(d, l);
-  }
-  absl::Status DeleteContent(const Digest& d) override { return base_.DeleteContent(d); }
-  absl::StatusOr<std::unique_ptr<ContentWriter>> Writer(const WriterOptions& o) override {
-    return base_.Writer(o);
-  }
-  absl::StatusOr<ContainerRecord> CreateContainer(const ContainerRecord& c) override {
-    return base_.CreateContainer(c);
-  }
-  absl::StatusOr<std::vector<ContainerRecord>> ListContainers() override {
-    return base_.ListContainers();
-  }
-  absl::StatusOr<ContainerRecord> GetContainer(std::string_view id) override {
-    return base_.GetContainer(id);
-  }
-  absl::Status DeleteContainer(std::string_view id) override { return base_.DeleteContainer(id); }
-  absl::StatusOr<Lease> CreateLease(std::string_view id, const Labels& l) override {
-    return base_.CreateLease(id, l);
-  }
-  absl::StatusOr<std::vector<Lease>> ListLeases() override { return base_.ListLeases(); }
-  absl::Status AddLeaseResource(std::string_view id, const LeaseResource& r) override {
-    return base_.AddLeaseResource(id, r);
-  }
-  absl::Status DeleteLease(std::string_view id, bool sync) override {
-    return base_.DeleteLease(id, sync);
-  }
-  absl::StatusOr<std::vector<SnapshotUsage>> ListSnapshots() override {
-    return base_.ListSnapshots();
+    return ForwardingStore::OpenBlob(d);
   }
   absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
       const std::vector<std::string>& names) override {
     ++collections;
-    return base_.DeleteImagesAndCollect(names);
+    return ForwardingStore::DeleteImagesAndCollect(names);
   }
   absl::StatusOr<CollectResult> Collect() override {
     ++collections;
-    return base_.Collect();
+    return ForwardingStore::Collect();
   }
-
- private:
-  Store& base_;
+  absl::StatusOr<BatchDeleteResult> DeleteImagesThenCollect(
+      const std::vector<std::string>& names,
+      const std::function<void(const std::vector<ImageDeletion>&)>& after_deletions) override {
+    ++collections;
+    return ForwardingStore::DeleteImagesThenCollect(names, after_deletions);
+  }
 };
 
 }  // namespace reclaim::service_testing
