@@ -257,7 +257,7 @@ expect_out ""
 [ -s "$T/save-bb.tar" ] || fail "no archive written"
 listing=$(tar -tf "$T/save-bb.tar" 2>&1)
 for f in manifest.json index.json oci-layout "blobs/sha256/${BB#sha256:}"; do
-  printf '%s\n' "$listing" | grep -qxF "$f" || fail "the archive lacks $f: $listing"
+  grep -qxF -- "$f" <<<"$listing" || fail "the archive lacks $f: $listing"
 done
 run env DOCKER_HOST="unix://$T/peer.sock" docker load -i "$T/save-bb.tar"
 expect_rc 0
@@ -742,7 +742,7 @@ dk save -o "$T/stream-saved.tar" stream:1
 expect_rc 0
 listing=$(tar -tf "$T/stream-saved.tar")
 for dgst in $(meta "$T/stream.json" 'm[0]["diff_ids"]'); do
-  printf '%s\n' "$listing" | grep -qxF "blobs/sha256/${dgst#sha256:}" || fail "saved stream:1 lacks layer $dgst"
+  grep -qxF -- "blobs/sha256/${dgst#sha256:}" <<<"$listing" || fail "saved stream:1 lacks layer $dgst"
 done
 dk history -q stream:1
 expect_rc 0
@@ -810,7 +810,7 @@ expect_eq "$(printf '%s\n' "$OUT" | head -1)" "STATUS 431" "a 300 kB header"
 printf 'POST /v1.50/images/load HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n' > "$T/req"
 run_in "$T/req" python3 "$E2E_HERE/rawhttp.py" "$E2E_SOCK" --timeout 10
 # moby answers a load 200 and reports failures in the stream.
-if ! printf '%s\n' "$OUT" | grep -q '"errorDetail"'; then
+if ! grep -q '"errorDetail"' <<<"$OUT"; then
   expect_match "$(printf '%s\n' "$OUT" | head -1)" '^STATUS 4[0-9][0-9]$' "a bad chunk"
 fi
 expect_alive "protocol garbage"

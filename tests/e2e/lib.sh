@@ -176,13 +176,13 @@ expect_err() {
 $(printf '%s' "$1" | sed 's/^/      | /')"
 }
 expect_out_has() {
-  printf '%s\n' "$OUT" | grep -qxF -- "$1" || fail "stdout lacks the line: $1"
+  grep -qxF -- "$1" <<<"$OUT" || fail "stdout lacks the line: $1"
 }
 expect_err_has() {
-  printf '%s\n' "$ERR" | grep -qxF -- "$1" || fail "stderr lacks the line: $1"
+  grep -qxF -- "$1" <<<"$ERR" || fail "stderr lacks the line: $1"
 }
 expect_out_lacks() {
-  ! printf '%s\n' "$OUT" | grep -qxF -- "$1" || fail "stdout has the line: $1"
+  ! grep -qxF -- "$1" <<<"$OUT" || fail "stdout has the line: $1"
 }
 expect_eq() {
   [ "$1" = "$2" ] || fail "${3:-value}: got
@@ -192,7 +192,7 @@ $(printf '%s' "$2" | sed 's/^/      | /')"
 }
 # expect_match VALUE ERE WHAT
 expect_match() {
-  printf '%s' "$1" | grep -qE -- "$2" || fail "${3:-value} does not match /$2/: $1"
+  grep -qE -- "$2" <<<"$1" || fail "${3:-value} does not match /$2/: $1"
 }
 
 # The server still answers HEAD-less GET /_ping with OK.

@@ -31,7 +31,9 @@ line=$(ctr images ls | awk '$1 == "docker.io/interop/demo:1"')
 [ -n "$line" ] || fail "ctr does not list docker.io/interop/demo:1: $(ctr images ls)"
 ctr_digest=$(echo "$line" | awk '{print $3}')
 [ "$ctr_digest" = "$id" ] || fail "digest differs: reclaim $id, containerd $ctr_digest"
-ctr snapshots --snapshotter native ls | grep -q . || fail "ctr did not unpack the image"
+# (Captured first: `ctr … | grep -q` can kill ctr with SIGPIPE, which pipefail reports.)
+snaps=$(ctr snapshots --snapshotter native ls)
+[ "$(wc -l <<<"$snaps")" -gt 1 ] || fail "ctr did not unpack the image: $snaps"
 echo "ok: ctr images import of reclaim's archive: $ctr_digest"
 
 # containerd -> reclaim
