@@ -7,13 +7,13 @@
 #
 #   tests/e2e/docker_cli_test.sh PATH/TO/reclaim
 #
-# Exits 77 (skipped) without a docker CLI, curl or python3; prints
+# Fails (exit 1, never a skip) without a docker CLI, curl or python3; prints
 # "N passed, M failed" and exits 1 if a case failed. E2E_KEEP=1 keeps the
 # temporary directory.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-command -v docker >/dev/null || { echo "SKIP: no docker CLI on the PATH"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
+command -v docker >/dev/null || { echo "FATAL: no docker CLI on the PATH" >&2; exit 1; }
+command -v curl >/dev/null || { echo "FATAL: no curl (scripts/setup.sh installs it)" >&2; exit 1; }
 e2e_init "${1:-}"
 T=$E2E_TMP
 

@@ -5,7 +5,7 @@
 # with SIGTERM; nothing outside that directory is touched. The EXIT trap stops
 # any server still running and removes the directory (E2E_KEEP=1 keeps it).
 #
-#   e2e_init RECLAIM_BINARY         temp dir, trap; exits 77 (skip) if python3 is missing
+#   e2e_init RECLAIM_BINARY         temp dir, trap; fails (exit 1) if python3 is missing
 #   e2e_start_server NAME [ARGS]    serves $E2E_TMP/NAME-root on $E2E_TMP/NAME.sock
 #   e2e_stop_server NAME            SIGTERM; asserts exit status 0 and the socket gone
 #   use_server NAME                 points DOCKER_HOST (and E2E_SOCK) at it
@@ -37,7 +37,7 @@ E2E_START=$(date +%s)
 e2e_init() {
   RECLAIM=$(realpath "${1:?usage: $0 PATH/TO/reclaim}")
   [ -x "$RECLAIM" ] || { echo "not executable: $RECLAIM" >&2; exit 2; }
-  command -v python3 >/dev/null || { echo "SKIP: no python3" >&2; exit 77; }
+  command -v python3 >/dev/null || { echo "FATAL: no python3 (scripts/setup.sh installs it)" >&2; exit 1; }
   E2E_TMP=$(mktemp -d /tmp/reclaim-e2e-XXXXXX)
   mkdir -p "$E2E_TMP/config"
   echo '{}' > "$E2E_TMP/config/config.json"
