@@ -288,7 +288,8 @@ absl::StatusOr<std::shared_ptr<const std::vector<ImageSummary>>> ImageService::L
   if (options.filters.Len() == 0 && !options.shared_size) {
     RECLAIM_ASSIGN_OR_RETURN(std::shared_ptr<const ListBase> base, GetListBase());
     std::call_once(base->unfiltered_once, [&] {
-      absl::StatusOr<std::vector<ImageSummary>> list = Summarize(*base, options, nullptr);
+      absl::StatusOr<std::vector<ImageSummary>> list =
+          Summarize(*base, options, ListFilters{}, nullptr);
       if (list.ok()) {
         base->unfiltered = std::make_shared<const std::vector<ImageSummary>>(*std::move(list));
       } else {
@@ -364,28 +365,8 @@ absl::StatusOr<std::shared_ptr<const ImageService::ListBase>> ImageService::GetL
   return result;
 }
 
-absl::StatusOr<std::vector<ImageSummary>> ImageService::Summarize(const ImageListOptions& options,
-                                                                  int64_t* layers_size) {
-  const FilterArgs& filters = options.filters;
-  RECLAIM_RETURN_IF_ERROR(
-      filters.Validate({"dangling", "label", "label!", "before", "since", "reference", "until"}));
-  // Parsed before the store is read (a bad filter fails without a gather).
-  FilterArgs shared;
-  for (const char* key : {"label", "label!", "until"}) {
-    for (const std::string& v : filters.Get(key)) shared.Add(key, v);
-  }
-  RECLAIM_RETURN_IF_ERROR(ParsePruneOptions(shared, clock_.Now(), zone()).status());
-  if (filters.Contains("dangling")) {
-    RECLAIM_RETURN_IF_ERROR(filters.GetBoolOrDefault("dangling", false).status);
-  }
-  RECLAIM_ASSIGN_OR_RETURN(std::shared_ptr<const ListBase> base, GetListBase());
-  return Summarize(*base, options, layers_size);
-}
-
-absl::StatusOr<std::vector<ImageSummary>> ImageService::Summarize(const ListBase& base,
-                                                                  const ImageListOptions& options,
-                                                                  int64_t* layers_size) {
-  const FilterArgs& filters = options.filters;
+absl::StatusOr<ImageService::ListFilters> ImageService::ParseListFilters(
+    const FilterArgs& filters) const {
   RECLAIM_RETURN_IF_ERROR(
       filters.Validate({"dangling", "label", "label!", "before", "since", "reference", "until"}));
   // `label`, `label!` and `until` mean what they mean for prune (one parser).
@@ -395,13 +376,31 @@ absl::StatusOr<std::vector<ImageSummary>> ImageService::Summarize(const ListBase
   for (const char* key : {"label", "label!", "until"}) {
     for (const std::string& v : filters.Get(key)) shared.Add(key, v);
   }
-  RECLAIM_ASSIGN_OR_RETURN(PruneOptions parsed, ParsePruneOptions(shared, clock_.Now(), zone()));
-  std::optional<bool> dangling;
+  ListFilters out;
+  RECLAIM_ASSIGN_OR_RETURN(out.parsed, ParsePruneOptions(shared, clock_.Now(), zone()));
   if (filters.Contains("dangling")) {
     FilterArgs::BoolResult b = filters.GetBoolOrDefault("dangling", false);
     RECLAIM_RETURN_IF_ERROR(b.status);
-    dangling = b.value;
+    out.dangling = b.value;
   }
+  return out;
+}
+
+absl::StatusOr<std::vector<ImageSummary>> ImageService::Summarize(const ImageListOptions& options,
+                                                                  int64_t* layers_size) {
+  // Parsed before the store is read (a bad filter fails without a gather).
+  RECLAIM_ASSIGN_OR_RETURN(const ListFilters parsed, ParseListFilters(options.filters));
+  RECLAIM_ASSIGN_OR_RETURN(std::shared_ptr<const ListBase> base, GetListBase());
+  return Summarize(*base, options, parsed, layers_size);
+}
+
+absl::StatusOr<std::vector<ImageSummary>> ImageService::Summarize(const ListBase& base,
+                                                                  const ImageListOptions& options,
+                                                                  const ListFilters& list_filters,
+                                                                  int64_t* layers_size) {
+  const FilterArgs& filters = options.filters;
+  const PruneOptions& parsed = list_filters.parsed;
+  const std::optional<bool>& dangling = list_filters.dangling;
 
   const Inventory& inv = base.inv;
   const TargetWalks& walks = base.walks;

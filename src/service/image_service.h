@@ -193,11 +193,19 @@ class ImageService {
   // by the concurrent callers. Stores without a generation: a fresh one each call.
   absl::StatusOr<std::shared_ptr<const ListBase>> GetListBase();
   absl::StatusOr<std::shared_ptr<ListBase>> BuildListBase(std::optional<uint64_t> generation);
+  // The list filters validated and parsed (`until` relative to now), with
+  // Docker's errors; done before the store is read.
+  struct ListFilters {
+    PruneOptions parsed;            // `label`, `label!`, `until`: prune's parser
+    std::optional<bool> dangling;
+  };
+  absl::StatusOr<ListFilters> ParseListFilters(const FilterArgs& filters) const;
   absl::StatusOr<std::vector<ImageSummary>> Summarize(const ImageListOptions& options,
                                                       int64_t* layers_size);
-  // Applies the filters (relative to now) to `base`.
+  // Applies the parsed filters to `base`.
   absl::StatusOr<std::vector<ImageSummary>> Summarize(const ListBase& base,
                                                       const ImageListOptions& options,
+                                                      const ListFilters& parsed,
                                                       int64_t* layers_size);
   absl::StatusOr<std::vector<ReportItem>> DeleteAll(const Digest& id,
                                                     const std::vector<ImageRecord>& all,
