@@ -124,6 +124,22 @@ class BlobReader {
   virtual int64_t size() const = 0;
 };
 
+// The checks every ContentWriter::Commit makes before publishing, in order,
+// with containerd's texts: `written` bytes against `expected_size` (when >= 0),
+// then the digest of what was written against `expected` (when valid).
+inline absl::Status CheckCommit(int64_t expected_size, int64_t written, const Digest& expected,
+                                const Digest& got) {
+  if (expected_size >= 0 && expected_size != written) {
+    return absl::FailedPreconditionError("unexpected commit size " + std::to_string(written) +
+                                         ", expected " + std::to_string(expected_size));
+  }
+  if (expected.valid() && expected != got) {
+    return absl::FailedPreconditionError("unexpected commit digest " + got.str() +
+                                         ", expected " + expected.str());
+  }
+  return absl::OkStatus();
+}
+
 // Writes one blob. Nothing is visible in the store before Commit succeeds.
 class ContentWriter {
  public:

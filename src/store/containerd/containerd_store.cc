@@ -406,16 +406,10 @@ class ContainerdStore::GrpcWriter final : public ContentWriter {
   absl::Status Commit(int64_t expected_size, const Digest& expected,
                       const Labels& labels) override {
     if (done_) return absl::FailedPreconditionError("commit after commit or abort");
-    if (expected_size >= 0 && expected_size != offset_) {
-      Abort();
-      return absl::FailedPreconditionError("unexpected commit size " + std::to_string(offset_) +
-                                           ", expected " + std::to_string(expected_size));
-    }
     const Digest got = hash_.Finish();
-    if (expected.valid() && expected != got) {
+    if (absl::Status bad = CheckCommit(expected_size, offset_, expected, got); !bad.ok()) {
       Abort();
-      return absl::FailedPreconditionError("unexpected commit digest " + got.str() +
-                                           ", expected " + expected.str());
+      return bad;
     }
     contentpb::WriteContentRequest req;
     req.set_action(contentpb::COMMIT);

@@ -146,16 +146,10 @@ class LocalStore::IngestWriter final : public ContentWriter {
       Abort();
       return s;
     }
-    if (expected_size >= 0 && expected_size != offset_) {
-      Abort();
-      return absl::FailedPreconditionError("unexpected commit size " + std::to_string(offset_) +
-                                           ", expected " + std::to_string(expected_size));
-    }
     const Digest got = hash_.Finish();
-    if (expected.valid() && expected != got) {
+    if (absl::Status bad = CheckCommit(expected_size, offset_, expected, got); !bad.ok()) {
       Abort();
-      return absl::FailedPreconditionError("unexpected commit digest " + got.str() +
-                                           ", expected " + expected.str());
+      return bad;
     }
     s = store_->CommitIngest(dir_ + "/data", got, offset_, labels, options_.lease_id);
     Abort();  // removes the ingest directory (the data file is gone if renamed)
