@@ -16,6 +16,7 @@
 #include "core/reference.h"
 #include "core/timestamp.h"
 #include "imageio/byte_stream.h"
+#include "imageio/go_json.h"
 #include "nlohmann/json.hpp"
 #include "platform/fs.h"
 #include "service/resolve.h"
@@ -221,24 +222,9 @@ int ImageLs(Session& s, const LsFlags& f) {
 
 // ---- inspect
 
+// Go's encoding of an OCI descriptor (imageio/go_json), as a JSON value.
 nlohmann::ordered_json DescriptorJson(const Descriptor& d) {
-  nlohmann::ordered_json j;
-  j["mediaType"] = d.media_type;
-  j["digest"] = d.digest.str();
-  j["size"] = d.size;
-  if (!d.urls.empty()) j["urls"] = d.urls;
-  if (!d.annotations.empty()) j["annotations"] = d.annotations;
-  if (d.platform.has_value()) {
-    nlohmann::ordered_json p;
-    p["architecture"] = d.platform->architecture;
-    p["os"] = d.platform->os;
-    if (!d.platform->os_version.empty()) p["os.version"] = d.platform->os_version;
-    if (!d.platform->os_features.empty()) p["os.features"] = d.platform->os_features;
-    if (!d.platform->variant.empty()) p["variant"] = d.platform->variant;
-    j["platform"] = p;
-  }
-  if (!d.artifact_type.empty()) j["artifactType"] = d.artifact_type;
-  return j;
+  return nlohmann::ordered_json::parse(GoJsonDescriptor(d));
 }
 
 // moby's ImageInspect for API 1.50, in its key order (docker-api.md §3.4).
