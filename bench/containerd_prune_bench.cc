@@ -51,7 +51,7 @@
 #include "absl/time/time.h"
 #include "core/filters.h"
 #include "platform/mutex.h"
-#include "service/prune/executor.h"
+#include "service/prune/prune_service.h"
 #include "service/prune/report.h"
 #include "store/containerd/containerd_store.h"
 #include "store/store.h"

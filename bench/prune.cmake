@@ -1,4 +1,4 @@
 add_executable(prune_bench ${CMAKE_CURRENT_LIST_DIR}/prune_bench.cc)
-target_link_libraries(prune_bench PRIVATE reclaim_prune_executor reclaim_store_local
+target_link_libraries(prune_bench PRIVATE reclaim_prune_service reclaim_store_local
   reclaim_core_filters reclaim_core_media_types reclaim_core_descriptor
   nlohmann_json::nlohmann_json SQLite::SQLite3 reclaim_warnings)

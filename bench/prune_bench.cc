@@ -46,7 +46,7 @@
 #include "core/filters.h"
 #include "core/media_types.h"
 #include "nlohmann/json.hpp"
-#include "service/prune/executor.h"
+#include "service/prune/prune_service.h"
 #include "service/prune/report.h"
 #include "store/local/local_store.h"
 

@@ -11,7 +11,7 @@
 //                   RepoTags (`<none>:<none>` pairs below 1.43), SharedSize,
 //                   Size, [VirtualSize below 1.44]
 //   images/{}/json  ImageInspect in moby's order (Config in the OCI shape)
-//   images/prune    the executor's report; per-image failures become an error
+//   images/prune    PruneService's report; per-image failures become an error
 //                   whose message lists them and what was pruned anyway
 //   containers      ContainerSummary / inspect of recorded containers, all in
 //                   state "created": `docker ps` without -a lists none, as

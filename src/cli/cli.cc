@@ -14,7 +14,7 @@
 #include "core/reference.h"
 #include "core/status.h"
 #include "nlohmann/json.hpp"
-#include "service/prune/executor.h"
+#include "service/prune/prune_service.h"
 #include "service/resolve.h"
 #include "store/local/local_store.h"
 #include "store/open/open_store.h"

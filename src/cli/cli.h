@@ -41,7 +41,7 @@
 
 #include "absl/time/time.h"
 #include "platform/clock.h"
-#include "service/prune/cancel.h"
+#include "platform/cancel.h"
 #include "store/open/open_store.h"
 
 namespace reclaim {

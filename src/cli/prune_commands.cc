@@ -4,7 +4,7 @@
 //
 //   --dry-run   the plan's report in Docker's exact shape, after a first line
 //               `Dry run: nothing was changed.` (text) or as the same JSON
-//               (--format json); no prompt, nothing changes. The executor
+//               (--format json); no prompt, nothing changes. PruneService
 //               guarantees the real prune that follows reports the same.
 //   --explain   one line per image in sorted stored-name order, `keep` or
 //               `prune`, its familiar name (the digest for a dangling record)
@@ -24,7 +24,7 @@
 #include "core/human_size.h"
 #include "core/reference.h"
 #include "nlohmann/json.hpp"
-#include "service/prune/executor.h"
+#include "service/prune/prune_service.h"
 #include "service/prune/report.h"
 
 namespace reclaim::cli_internal {

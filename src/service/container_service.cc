@@ -8,7 +8,7 @@
 
 #include "core/status.h"
 #include "core/timestamp.h"
-#include "service/prune/executor.h"
+#include "service/prune/prune_service.h"
 #include "service/resolve.h"
 
 namespace reclaim {

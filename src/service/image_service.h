@@ -22,7 +22,7 @@
 //   Load / Import / Save   imageio pass-throughs; a load that moves a name
 //            leaves a dangling record for the old target when a container uses
 //            it; an import that moves a name does so when it was the last name.
-//   Prune    the PruneService (service/prune/executor.h) sharing this service's
+//   Prune    the PruneService (service/prune/prune_service.h) sharing this service's
 //            records lock.
 //
 // List cache: the inventory a list is computed from (records, content sizes,
@@ -64,8 +64,8 @@
 #include "imageio/save.h"
 #include "platform/clock.h"
 #include "platform/mutex.h"
-#include "service/prune/executor.h"
-#include "service/prune/inventory.h"
+#include "service/prune/prune_service.h"
+#include "service/inventory/inventory.h"
 #include "service/prune/report.h"
 #include "store/store.h"
 

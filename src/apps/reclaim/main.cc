@@ -16,7 +16,7 @@
 
 #include "apps/reclaim/serve.h"
 #include "cli/cli.h"
-#include "service/prune/cancel.h"
+#include "platform/cancel.h"
 
 namespace {
 

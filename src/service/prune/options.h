@@ -19,7 +19,7 @@
 // values is the first in sorted order.
 //
 // The concurrency guard (409 `a prune operation is already running`) is the
-// executor's, not part of option parsing.
+// PruneService's, not part of option parsing.
 //
 // ConfigMatchesLabels evaluates the checks against one image config's
 // `config.Labels` the way current moby does (§2.2): all checks must pass for

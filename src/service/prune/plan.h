@@ -12,7 +12,8 @@
 //   ... store.DeleteImagesAndCollect(plan.NamesToDelete()) ...
 //   Report r = BuildReport(plan, result.deletions, removed_blobs, removed_chain_ids);
 //
-// Decisions, in moby's order:
+// The planner is a sequence of stages over one PlanState (stages.h), one
+// function per step below. Decisions, in moby's order:
 //   1. candidates (§4.1): with dangling_only, only records named
 //      `moby-dangling@<their own target digest>`; then `until` (created_at
 //      strictly before every until) and the label checks (any non-attestation
@@ -53,6 +54,7 @@
 #define RECLAIM_SERVICE_PRUNE_PLAN_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -64,71 +66,12 @@
 #include "core/descriptor.h"
 #include "core/digest.h"
 #include "gc/gc.h"
+#include "service/inventory/inventory.h"
 #include "service/prune/options.h"
 #include "service/prune/report.h"
 #include "store/store.h"
 
 namespace reclaim {
-
-// BuildKit marks attestation manifests with this annotation (on the index's
-// descriptor of the manifest); their subtree is ignored for label matching.
-inline constexpr std::string_view kAttestationReferenceTypeAnnotation = "vnd.docker.reference.type";
-
-// One present image config of an image.
-struct ConfigLabels {
-  Digest digest;
-  Labels labels;             // the config JSON's `config.Labels`
-  bool attestation = false;  // under an attestation manifest: skipped for label matching
-};
-
-struct ConfigSummary;  // service/prune/inventory.h
-
-// The walk of one target (service/prune/inventory.h gathers them): what every
-// image record naming that target sees.
-struct TargetWalk {
-  Descriptor target;
-  // Present descriptors in walkPresentChildren order (pre-order, duplicates
-  // kept), the target first when present.
-  std::vector<Descriptor> descriptors;
-  // Present configs (IsConfig) in walk order.
-  std::vector<ConfigLabels> configs;
-  // Parallel to `configs`; empty when gathered without summaries
-  // (InventoryOptions::config_summaries).
-  std::vector<std::shared_ptr<const ConfigSummary>> summaries;
-  // Chain IDs of the present configs' rootfs (every level, in order), for snapshots.
-  std::vector<std::string> chain_ids;
-  absl::Status error;  // the walk stopped here
-};
-
-// What the service gathers about one image record.
-struct ImageInventory {
-  ImageRecord record;
-  // The walk of the record's target, shared by every record naming the same
-  // target. Null: nothing present (as an empty walk).
-  std::shared_ptr<const TargetWalk> walk;
-  // Non-OK when the walk (or reading a config) failed. Such an image never
-  // matches a label filter and is never pruned.
-  absl::Status walk_error;
-
-  // The walk's descriptors, configs and chain IDs (empty without a walk).
-  const std::vector<Descriptor>& descriptors() const;
-  const std::vector<ConfigLabels>& configs() const;
-  const std::vector<std::string>& chain_ids() const;
-};
-
-// Everything PlanPrune looks at, gathered in one pass over a Store.
-struct Inventory {
-  std::vector<ImageInventory> images;  // any order; names unique
-  std::vector<ContainerRecord> containers;
-  gc::GcGraph graph;  // the whole store's reference graph
-  // Stored blob sizes. A blob missing here counts its descriptor's size.
-  std::map<Digest, int64_t> content_sizes;
-  // The snapshotter chain IDs refer to (containerd: the daemon's). Empty:
-  // a removed snapshot of any snapshotter matches by key.
-  std::string snapshotter;
-  // Snapshot usage by chain ID (empty on the embedded store). Missing: 0.
-  std::map<std::string, int64_t> snapshot_sizes;
-};
 
 enum class DecisionReason {
   kNotDangling,          // dangling-only mode and the image is not a dangling record
@@ -224,7 +167,7 @@ struct Plan {
   // The report if everything goes as planned (the dry-run answer).
   Report report;
 
-  // Names of `deletions`, in order: what the executor deletes.
+  // Names of `deletions`, in order: what PruneService deletes.
   std::vector<std::string> NamesToDelete() const;
 };
 
@@ -235,13 +178,20 @@ bool IsDanglingImage(const ImageRecord& image);
 // FamiliarizeStoredName(name).
 std::string ImageFamiliarName(const ImageRecord& image);
 
-// The whole plan (see the file comment).
-Plan PlanPrune(const Inventory& inventory, const PruneOptions& options);
+// A stage of the planner over its state (service/prune/stages.h).
+struct PlanState;
+using PlanStage = std::function<void(PlanState&)>;
+
+// The whole plan (see the file comment): the stages of stages.h, with
+// `extra_stages` (host protections, policy stages) run after keep-last-tag.
+Plan PlanPrune(const Inventory& inventory, const PruneOptions& options,
+               const std::vector<PlanStage>& extra_stages = {});
 
 // The same plan from an inventory given up by the caller: its parts are freed
 // as soon as the plan no longer needs them (a smaller peak of memory). The
 // inventory is left empty.
-Plan PlanPrune(Inventory&& inventory, const PruneOptions& options);
+Plan PlanPrune(Inventory&& inventory, const PruneOptions& options,
+               const std::vector<PlanStage>& extra_stages = {});
 
 // The report after the real deletion and collection. `outcome`: per deleted
 // name its status (OK or NotFound: deleted; anything else: failed, no report

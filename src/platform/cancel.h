@@ -1,4 +1,4 @@
-// File: service/prune/cancel.h
+// File: platform/cancel.h
 //
 // A CancelToken is how a caller (an HTTP handler whose client went away, a
 // signal handler in the CLI) asks a long operation to stop. The operation
@@ -11,8 +11,8 @@
 //   cancel.Cancel();
 //
 // Thread-safety: Cancel() and cancelled() may be called from any thread.
-#ifndef RECLAIM_SERVICE_PRUNE_CANCEL_H_
-#define RECLAIM_SERVICE_PRUNE_CANCEL_H_
+#ifndef RECLAIM_PLATFORM_CANCEL_H_
+#define RECLAIM_PLATFORM_CANCEL_H_
 
 #include <atomic>
 #include <string>
@@ -44,4 +44,4 @@ class CancelToken {
 
 }  // namespace reclaim
 
-#endif  // RECLAIM_SERVICE_PRUNE_CANCEL_H_
+#endif  // RECLAIM_PLATFORM_CANCEL_H_

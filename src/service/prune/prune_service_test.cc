@@ -1,4 +1,4 @@
-#include "service/prune/executor.h"
+#include "service/prune/prune_service.h"
 
 #include <algorithm>
 #include <atomic>

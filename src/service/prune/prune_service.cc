@@ -1,4 +1,4 @@
-#include "service/prune/executor.h"
+#include "service/prune/prune_service.h"
 
 #include <algorithm>
 #include <chrono>
@@ -69,7 +69,7 @@ absl::StatusOr<bool> RecordsMoved(Store& store, const RecordsSnapshot& seen) {
   return now.images != seen.images || now.containers != seen.containers;
 }
 
-// How the executor tells, under the records lock, whether the records moved
+// How PruneService tells, under the records lock, whether the records moved
 // since the inventory was gathered: the store's records generation when it
 // keeps one (taken before the gather), else a snapshot of the records.
 struct RecordsCheck {

@@ -1,4 +1,4 @@
-// File: service/prune/executor.h
+// File: service/prune/prune_service.h
 //
 // PruneService runs `docker image prune` against a Store (design.md "The prune
 // pipeline"; specs/prune.md), in this order:
@@ -42,8 +42,8 @@
 //   std::cout << ReportCliText(r.report);
 //
 // Thread-safety: safe for concurrent use; real prunes are serialised by the guard.
-#ifndef RECLAIM_SERVICE_PRUNE_EXECUTOR_H_
-#define RECLAIM_SERVICE_PRUNE_EXECUTOR_H_
+#ifndef RECLAIM_SERVICE_PRUNE_PRUNE_SERVICE_H_
+#define RECLAIM_SERVICE_PRUNE_PRUNE_SERVICE_H_
 
 #include <condition_variable>
 #include <functional>
@@ -59,8 +59,8 @@
 #include "core/filters.h"
 #include "platform/clock.h"
 #include "platform/mutex.h"
-#include "service/prune/cancel.h"
-#include "service/prune/inventory.h"
+#include "platform/cancel.h"
+#include "service/inventory/inventory.h"
 #include "service/prune/plan.h"
 #include "service/prune/report.h"
 #include "store/store.h"
@@ -91,7 +91,7 @@ struct PruneResult {
   absl::Status ErrorStatus() const;
 };
 
-// Points at which the executor calls the test hook.
+// Points at which PruneService calls the test hook.
 enum class PrunePhase { kGuardTaken, kOptions, kInventory, kPlan, kDelete, kDone };
 
 struct PruneServiceOptions {
@@ -100,7 +100,7 @@ struct PruneServiceOptions {
   std::string snapshotter;                     // InventoryOptions::snapshotter
   int parallelism = 4;                         // InventoryOptions::parallelism
   // The lock writers of image and container records hold (ImageService's);
-  // null: the executor uses a lock of its own.
+  // null: PruneService uses a lock of its own.
   Mutex* records_mu = nullptr;
   BlobParseCache* cache = nullptr;             // may be null
 };
@@ -156,4 +156,4 @@ class PruneService {
 
 }  // namespace reclaim
 
-#endif  // RECLAIM_SERVICE_PRUNE_EXECUTOR_H_
+#endif  // RECLAIM_SERVICE_PRUNE_PRUNE_SERVICE_H_

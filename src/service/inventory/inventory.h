@@ -1,7 +1,8 @@
-// File: service/prune/inventory.h
+// File: service/inventory/inventory.h
 //
-// Gathering the prune Inventory (plan.h) from a Store in one pass (design.md
-// "The prune pipeline", step 2):
+// The Inventory: everything the prune planner (service/prune/plan.h) and the
+// image list (service/image_service.h) read of a Store, gathered in one pass
+// (design.md "The prune pipeline", step 2):
 //
 //   bulk reads   ListImages, ListContainers, ListContent (sizes + labels: the
 //                GC graph), ListLeases, ListSnapshots; presence of a blob is
@@ -30,8 +31,8 @@
 //
 // Thread-safety: GatherInventory is as thread-safe as the Store; BlobParseCache
 // is safe for concurrent use.
-#ifndef RECLAIM_SERVICE_PRUNE_INVENTORY_H_
-#define RECLAIM_SERVICE_PRUNE_INVENTORY_H_
+#ifndef RECLAIM_SERVICE_INVENTORY_INVENTORY_H_
+#define RECLAIM_SERVICE_INVENTORY_INVENTORY_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -51,11 +52,72 @@
 #include "core/descriptor.h"
 #include "core/digest.h"
 #include "platform/mutex.h"
-#include "service/prune/cancel.h"
-#include "service/prune/plan.h"
+#include "platform/cancel.h"
+#include "gc/gc.h"
 #include "store/store.h"
 
 namespace reclaim {
+
+// BuildKit marks attestation manifests with this annotation (on the index's
+// descriptor of the manifest); their subtree is ignored for label matching.
+inline constexpr std::string_view kAttestationReferenceTypeAnnotation = "vnd.docker.reference.type";
+
+// One present image config of an image.
+struct ConfigLabels {
+  Digest digest;
+  Labels labels;             // the config JSON's `config.Labels`
+  bool attestation = false;  // under an attestation manifest: skipped for label matching
+};
+
+struct ConfigSummary;  // below
+
+// The walk of one target (service/inventory/inventory.h gathers them): what every
+// image record naming that target sees.
+struct TargetWalk {
+  Descriptor target;
+  // Present descriptors in walkPresentChildren order (pre-order, duplicates
+  // kept), the target first when present.
+  std::vector<Descriptor> descriptors;
+  // Present configs (IsConfig) in walk order.
+  std::vector<ConfigLabels> configs;
+  // Parallel to `configs`; empty when gathered without summaries
+  // (InventoryOptions::config_summaries).
+  std::vector<std::shared_ptr<const ConfigSummary>> summaries;
+  // Chain IDs of the present configs' rootfs (every level, in order), for snapshots.
+  std::vector<std::string> chain_ids;
+  absl::Status error;  // the walk stopped here
+};
+
+// What the service gathers about one image record.
+struct ImageInventory {
+  ImageRecord record;
+  // The walk of the record's target, shared by every record naming the same
+  // target. Null: nothing present (as an empty walk).
+  std::shared_ptr<const TargetWalk> walk;
+  // Non-OK when the walk (or reading a config) failed. Such an image never
+  // matches a label filter and is never pruned.
+  absl::Status walk_error;
+
+  // The walk's descriptors, configs and chain IDs (empty without a walk).
+  const std::vector<Descriptor>& descriptors() const;
+  const std::vector<ConfigLabels>& configs() const;
+  const std::vector<std::string>& chain_ids() const;
+};
+
+// Everything PlanPrune looks at, gathered in one pass over a Store.
+struct Inventory {
+  std::vector<ImageInventory> images;  // any order; names unique
+  std::vector<ContainerRecord> containers;
+  gc::GcGraph graph;  // the whole store's reference graph
+  // Stored blob sizes. A blob missing here counts its descriptor's size.
+  std::map<Digest, int64_t> content_sizes;
+  // The snapshotter chain IDs refer to (containerd: the daemon's). Empty:
+  // a removed snapshot of any snapshotter matches by key.
+  std::string snapshotter;
+  // Snapshot usage by chain ID (empty on the embedded store). Missing: 0.
+  std::map<std::string, int64_t> snapshot_sizes;
+};
+
 
 // What reclaim reads from one image config blob.
 struct ConfigSummary {
@@ -100,9 +162,6 @@ class BlobParseCache {
   absl::flat_hash_map<Digest, std::shared_ptr<const ConfigSummary>> configs_ ABSL_GUARDED_BY(mu_);
 };
 
-// TargetWalk, the walk of one target, is declared in plan.h (ImageInventory
-// shares it between the records of one target).
-
 // A walk visiting more descriptors than this fails (a hostile index listing the
 // same manifest many times at several levels would otherwise explode).
 inline constexpr size_t kMaxWalkVisits = 1'000'000;
@@ -141,4 +200,4 @@ using TargetWalks = std::map<Digest, std::shared_ptr<const TargetWalk>>;
 
 }  // namespace reclaim
 
-#endif  // RECLAIM_SERVICE_PRUNE_INVENTORY_H_
+#endif  // RECLAIM_SERVICE_INVENTORY_INVENTORY_H_

@@ -1,4 +1,4 @@
-#include "service/prune/inventory.h"
+#include "service/inventory/inventory.h"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "service/prune/inventory.h"
+#include "service/inventory/inventory.h"
 
 #include <algorithm>
 #include <atomic>
@@ -380,6 +380,21 @@ absl::StatusOr<Inventory> GatherInventory(Store& store, const InventoryOptions& 
     for (const std::shared_ptr<TargetWalk>& w : results) walks->try_emplace(w->target.digest, w);
   }
   return inv;
+}
+
+const std::vector<Descriptor>& ImageInventory::descriptors() const {
+  static const std::vector<Descriptor>* const kEmpty = new std::vector<Descriptor>();
+  return walk != nullptr ? walk->descriptors : *kEmpty;
+}
+
+const std::vector<ConfigLabels>& ImageInventory::configs() const {
+  static const std::vector<ConfigLabels>* const kEmpty = new std::vector<ConfigLabels>();
+  return walk != nullptr ? walk->configs : *kEmpty;
+}
+
+const std::vector<std::string>& ImageInventory::chain_ids() const {
+  static const std::vector<std::string>* const kEmpty = new std::vector<std::string>();
+  return walk != nullptr ? walk->chain_ids : *kEmpty;
 }
 
 }  // namespace reclaim
