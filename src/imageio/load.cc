@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "core/digest.h"
+#include "core/json_fields.h"
 #include "core/media_types.h"
 #include "core/reference.h"
 #include "core/status.h"
@@ -107,38 +108,9 @@ std::optional<Digest> DigestFromBlobPath(std::string_view path) {
   return *d;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-// Go encoding/json field lookup: exact key, else ASCII case-insensitive; null
-// counts as absent.
-const json* Field(const json& object, std::string_view name) {
-  auto exact = object.find(std::string(name));
-  const json* v = nullptr;
-  if (exact != object.end()) {
-    v = &*exact;
-  } else {
-    for (auto it = object.begin(); it != object.end(); ++it) {
-      if (EqualsIgnoreCase(it.key(), name)) {
-        v = &*it;
-        break;
-      }
-    }
-  }
-  return (v == nullptr || v->is_null()) ? nullptr : v;
-}
-
 absl::StatusOr<std::string> StringField(const json& object, std::string_view name,
                                         const std::string& where) {
-  const json* v = Field(object, name);
+  const json* v = FindJsonField(object, name);
   if (v == nullptr) return std::string();
   if (!v->is_string()) {
     return Invalid(where + ": " + std::string(name) + ": expected a string, got " + v->type_name());
@@ -149,7 +121,7 @@ absl::StatusOr<std::string> StringField(const json& object, std::string_view nam
 absl::StatusOr<std::vector<std::string>> StringListField(const json& object, std::string_view name,
                                                          const std::string& where) {
   std::vector<std::string> out;
-  const json* v = Field(object, name);
+  const json* v = FindJsonField(object, name);
   if (v == nullptr) return out;
   if (!v->is_array()) {
     return Invalid(where + ": " + std::string(name) + ": expected an array of strings, got " +
