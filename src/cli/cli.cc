@@ -11,6 +11,7 @@
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
 #include "cli/table.h"
+#include "core/go_strconv.h"
 #include "core/reference.h"
 #include "core/status.h"
 #include "nlohmann/json.hpp"
@@ -164,32 +165,7 @@ std::string GoTimeString(absl::Time t, absl::TimeZone zone) {
          absl::FormatTime(" %z %Z", t, zone);
 }
 
-std::string GoQuote(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\x";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string GoQuote(std::string_view s) { return strconv::Quote(s); }
 
 std::string ContainerCommandColumn(const ContainerInfo& c, bool trunc) {
   const std::string command = c.Command();

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "core/json_fields.h"
 #include "core/media_types.h"
 #include "core/status.h"
 
@@ -14,34 +15,6 @@ namespace reclaim {
 namespace {
 
 using json = nlohmann::json;
-
-bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-// Go encoding/json field matching: the exact key, else a key equal to `name`
-// ignoring ASCII case. Returns nullptr when absent. `null` values are returned
-// (for presence checks); FindValue treats them as absent.
-const json* FindKey(const json& object, std::string_view name) {
-  auto exact = object.find(std::string(name));
-  if (exact != object.end()) return &*exact;
-  for (auto it = object.begin(); it != object.end(); ++it) {
-    if (EqualsIgnoreCaseAscii(it.key(), name)) return &*it;
-  }
-  return nullptr;
-}
-
-const json* FindValue(const json& object, std::string_view name) {
-  const json* v = FindKey(object, name);
-  return (v == nullptr || v->is_null()) ? nullptr : v;
-}
 
 absl::Status FieldError(std::string_view path, std::string_view problem) {
   return absl::InvalidArgumentError(std::string(path) + ": " + std::string(problem));
@@ -58,7 +31,7 @@ absl::Status WrongType(std::string_view path, std::string_view want, const json&
 
 absl::StatusOr<std::string> GetString(const json& object, std::string_view name,
                                       std::string_view prefix) {
-  const json* v = FindValue(object, name);
+  const json* v = FindJsonField(object, name);
   if (v == nullptr) return std::string();
   if (!v->is_string()) return WrongType(Join(prefix, name), "a string", *v);
   return v->get<std::string>();
@@ -67,7 +40,7 @@ absl::StatusOr<std::string> GetString(const json& object, std::string_view name,
 absl::StatusOr<std::vector<std::string>> GetStringArray(const json& object, std::string_view name,
                                                         std::string_view prefix) {
   std::vector<std::string> out;
-  const json* v = FindValue(object, name);
+  const json* v = FindJsonField(object, name);
   if (v == nullptr) return out;
   if (!v->is_array()) return WrongType(Join(prefix, name), "an array of strings", *v);
   for (const json& item : *v) {
@@ -81,7 +54,7 @@ absl::StatusOr<std::map<std::string, std::string>> GetStringMap(const json& obje
                                                                 std::string_view name,
                                                                 std::string_view prefix) {
   std::map<std::string, std::string> out;
-  const json* v = FindValue(object, name);
+  const json* v = FindJsonField(object, name);
   if (v == nullptr) return out;
   if (!v->is_object()) return WrongType(Join(prefix, name), "an object of strings", *v);
   for (auto it = v->begin(); it != v->end(); ++it) {
@@ -111,7 +84,7 @@ absl::StatusOr<Descriptor> DescriptorAt(const json& j, std::string_view path) {
   Descriptor d;
   RECLAIM_ASSIGN_OR_RETURN(d.media_type, GetString(j, "mediaType", path));
 
-  const json* digest = FindValue(j, "digest");
+  const json* digest = FindJsonField(j, "digest");
   if (digest == nullptr) return FieldError(Join(path, "digest"), "missing");
   if (!digest->is_string()) return WrongType(Join(path, "digest"), "a string", *digest);
   absl::StatusOr<Digest> parsed = Digest::Parse(digest->get_ref<const std::string&>());
@@ -121,7 +94,7 @@ absl::StatusOr<Descriptor> DescriptorAt(const json& j, std::string_view path) {
   }
   d.digest = *std::move(parsed);
 
-  if (const json* size = FindValue(j, "size"); size != nullptr) {
+  if (const json* size = FindJsonField(j, "size"); size != nullptr) {
     if (!size->is_number_integer()) {
       return WrongType(Join(path, "size"), "a non-negative integer", *size);
     }
@@ -139,7 +112,7 @@ absl::StatusOr<Descriptor> DescriptorAt(const json& j, std::string_view path) {
   RECLAIM_ASSIGN_OR_RETURN(d.annotations, GetStringMap(j, "annotations", path));
   RECLAIM_ASSIGN_OR_RETURN(d.urls, GetStringArray(j, "urls", path));
   RECLAIM_ASSIGN_OR_RETURN(d.artifact_type, GetString(j, "artifactType", path));
-  if (const json* platform = FindValue(j, "platform"); platform != nullptr) {
+  if (const json* platform = FindJsonField(j, "platform"); platform != nullptr) {
     RECLAIM_ASSIGN_OR_RETURN(d.platform, PlatformFromJson(*platform, Join(path, "platform")));
   }
   return d;
@@ -147,7 +120,7 @@ absl::StatusOr<Descriptor> DescriptorAt(const json& j, std::string_view path) {
 
 absl::StatusOr<std::vector<Descriptor>> DescriptorArray(const json& object, std::string_view name) {
   std::vector<Descriptor> out;
-  const json* v = FindValue(object, name);
+  const json* v = FindJsonField(object, name);
   if (v == nullptr) return out;
   if (!v->is_array()) return WrongType(name, "an array of descriptors", *v);
   out.reserve(v->size());
@@ -172,14 +145,14 @@ absl::StatusOr<json> ParseDocument(std::string_view bytes, std::string_view what
 }
 
 absl::Status CheckSchemaVersion(const json& doc) {
-  const json* v = FindValue(doc, "schemaVersion");
+  const json* v = FindJsonField(doc, "schemaVersion");
   if (v != nullptr && !v->is_number_integer()) return WrongType("schemaVersion", "an integer", *v);
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<Descriptor>> OptionalDescriptor(const json& doc,
                                                              std::string_view name) {
-  const json* v = FindValue(doc, name);
+  const json* v = FindJsonField(doc, name);
   if (v == nullptr) return std::optional<Descriptor>();
   RECLAIM_ASSIGN_OR_RETURN(Descriptor d, DescriptorAt(*v, name));
   return std::optional<Descriptor>(std::move(d));
@@ -256,7 +229,7 @@ absl::StatusOr<Manifest> ParseManifest(std::string_view bytes) {
   Manifest m;
   RECLAIM_ASSIGN_OR_RETURN(m.media_type, GetString(doc, "mediaType", ""));
   RECLAIM_ASSIGN_OR_RETURN(m.artifact_type, GetString(doc, "artifactType", ""));
-  const json* config = FindValue(doc, "config");
+  const json* config = FindJsonField(doc, "config");
   if (config == nullptr) return FieldError("config", "missing");
   RECLAIM_ASSIGN_OR_RETURN(m.config, DescriptorAt(*config, "config"));
   RECLAIM_ASSIGN_OR_RETURN(m.layers, DescriptorArray(doc, "layers"));
@@ -285,15 +258,15 @@ absl::Status ValidateMediaType(std::string_view bytes, std::string_view media_ty
   RECLAIM_ASSIGN_OR_RETURN(std::string doc_type, GetString(doc, "mediaType", ""));
   // containerd decodes these fields as json.RawMessage, which Go fills even for
   // `null`: any occurrence of the key counts.
-  if (FindKey(doc, "fsLayers") != nullptr) {
+  if (HasJsonField(doc, "fsLayers")) {
     return absl::InvalidArgumentError("media-type: schema 1 not supported");
   }
   const std::string mt(media_type);
-  if (manifest && (FindKey(doc, "manifests") != nullptr || IsIndex(doc_type))) {
+  if (manifest && (HasJsonField(doc, "manifests") || IsIndex(doc_type))) {
     return absl::InvalidArgumentError("media-type: expected manifest but found index (" + mt + ")");
   }
-  if (index && (FindKey(doc, "config") != nullptr || FindKey(doc, "layers") != nullptr ||
-                IsManifest(doc_type))) {
+  if (index &&
+      (HasJsonField(doc, "config") || HasJsonField(doc, "layers") || IsManifest(doc_type))) {
     return absl::InvalidArgumentError("media-type: expected index but found manifest (" + mt + ")");
   }
   return absl::OkStatus();

@@ -13,6 +13,6 @@ reclaim_cc_library(reclaim_core_descriptor
   SRCS ${CMAKE_CURRENT_LIST_DIR}/descriptor.cc
   DEPS reclaim_core_digest reclaim_core_status absl::status absl::statusor
        nlohmann_json::nlohmann_json
-  PRIVATE_DEPS reclaim_core_media_types)
+  PRIVATE_DEPS reclaim_core_json_fields reclaim_core_media_types)
 reclaim_cc_test(descriptor_test SRCS ${CMAKE_CURRENT_LIST_DIR}/descriptor_test.cc
   DEPS reclaim_core_descriptor reclaim_core_media_types)

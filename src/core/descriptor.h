@@ -9,8 +9,8 @@
 //   RECLAIM_ASSIGN_OR_RETURN(std::vector<Descriptor> kids, Children(desc, blob_bytes));
 //
 // JSON is decoded with Go encoding/json's leniency where it matters for
-// fidelity: `null` means "absent", unknown fields are ignored, and field names
-// match case-insensitively when no exact match exists. It is stricter where
+// fidelity: `null` means "absent", unknown fields are ignored, and a key names
+// a field exactly or under Go's case folding (core/json_fields.h). It is stricter where
 // reclaim needs valid values: a descriptor must carry a valid digest, and a
 // size must be a non-negative integer. JSON nested deeper than
 // kMaxJsonDepth is rejected before parsing, so hostile blobs cannot exhaust

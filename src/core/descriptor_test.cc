@@ -120,6 +120,24 @@ TEST(DescriptorTest, GoLeniency) {
   EXPECT_EQ(no_size->size, 0);
 }
 
+TEST(DescriptorTest, NullNeverHidesAnotherSpelling) {
+  // Go: null has no effect on a string or number field, so the value another
+  // spelling of the key carries stays, whatever the document order.
+  auto d = DescriptorFromJson(json{{"digest", nullptr},
+                                   {"Digest", kD2},
+                                   {"mediaType", nullptr},
+                                   {"MediaType", "x"},
+                                   {"size", nullptr},
+                                   {"SIZE", 7},
+                                   {"platform", {{"os", nullptr}, {"OS", "linux"}}}});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->digest.str(), kD2);
+  EXPECT_EQ(d->media_type, "x");
+  EXPECT_EQ(d->size, 7);
+  ASSERT_TRUE(d->platform.has_value());
+  EXPECT_EQ(d->platform->os, "linux");
+}
+
 struct BadDescriptorCase {
   std::string name;
   json input;

@@ -1,6 +1,7 @@
 #include "core/filters.h"
 
 #include "core/go_json.h"
+#include "core/utf8.h"
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -17,31 +18,6 @@ namespace {
 constexpr int kMaxDepth = 2;
 
 constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
-
-// Length of the valid UTF-8 sequence starting at s[i] (s[i] >= 0x80), or 0 if
-// Go's utf8.DecodeRune would report RuneError of width 1 there (overlong
-// forms, surrogates, > U+10FFFF, truncated or stray bytes).
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  auto at = [&](size_t k) -> int {
-    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : -1;
-  };
-  auto cont = [](int b, int lo = 0x80, int hi = 0xBF) { return b >= lo && b <= hi; };
-  const int b0 = at(0);
-  if (b0 >= 0xC2 && b0 <= 0xDF) return cont(at(1)) ? 2 : 0;
-  if (b0 >= 0xE0 && b0 <= 0xEF) {
-    int lo = 0x80, hi = 0xBF;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-    return cont(at(1), lo, hi) && cont(at(2)) ? 3 : 0;
-  }
-  if (b0 >= 0xF0 && b0 <= 0xF4) {
-    int lo = 0x80, hi = 0xBF;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-    return cont(at(1), lo, hi) && cont(at(2)) && cont(at(3)) ? 4 : 0;
-  }
-  return 0;
-}
 
 // Value of the 4 hex digits at s[i..i+4), or -1.
 int Hex4(std::string_view s, size_t i) {
@@ -82,15 +58,14 @@ bool NormalizeForGo(std::string_view in, std::string* out) {
   size_t i = 0;
   while (i < in.size()) {
     const unsigned char c = static_cast<unsigned char>(in[i]);
-    if (c >= 0x80) {
-      const size_t len = Utf8SequenceLength(in, i);
-      if (len == 0) {
+    if (c >= utf8::kRuneSelf) {
+      const utf8::DecodedRune d = utf8::DecodeRune(in.substr(i));
+      if (d.invalid()) {
         out->append(kReplacement);
-        ++i;
       } else {
-        out->append(in.substr(i, len));
-        i += len;
+        out->append(in.substr(i, d.width));
       }
+      i += d.width;
       continue;
     }
     if (in_string) {

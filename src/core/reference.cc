@@ -14,6 +14,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/path_match.h"
+#include "core/utf8.h"
 
 namespace reclaim {
 
@@ -273,43 +275,6 @@ bool HasLowerMapping(uint32_t cp) {
   return cp <= it->last && (cp - it->first) % it->stride == 0;
 }
 
-// Decodes one UTF-8 sequence at s[i] as Go does. Returns the code point and
-// sets `width`; returns nullopt (width 1) for an invalid or truncated sequence.
-std::optional<uint32_t> DecodeRune(std::string_view s, size_t i, size_t& width) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char b0 = b(0);
-  width = 1;
-  if (b0 < 0x80) return b0;
-  size_t len;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  uint32_t cp;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-    cp = b0 & 0x1F;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    cp = b0 & 0x0F;
-    if (b0 == 0xE0) lo = 0xA0;  // overlong
-    if (b0 == 0xED) hi = 0x9F;  // surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    cp = b0 & 0x07;
-    if (b0 == 0xF0) lo = 0x90;  // overlong
-    if (b0 == 0xF4) hi = 0x8F;  // > U+10FFFF
-  } else {
-    return std::nullopt;
-  }
-  if (i + len > s.size()) return std::nullopt;
-  if (b(1) < lo || b(1) > hi) return std::nullopt;
-  cp = (cp << 6) | (b(1) & 0x3F);
-  for (size_t k = 2; k < len; ++k) {
-    if (b(k) < 0x80 || b(k) > 0xBF) return std::nullopt;
-    cp = (cp << 6) | (b(k) & 0x3F);
-  }
-  width = len;
-  return cp;
-}
-
 // True when Go's strings.ToLower(s) != s: an ASCII capital, a rune with a
 // lowercase mapping, or an invalid UTF-8 byte (replaced by U+FFFD).
 bool GoToLowerChanges(std::string_view s) {
@@ -320,10 +285,9 @@ bool GoToLowerChanges(std::string_view s) {
       ++i;
       continue;
     }
-    size_t width;
-    const std::optional<uint32_t> cp = DecodeRune(s, i, width);
-    if (!cp.has_value() || HasLowerMapping(*cp)) return true;
-    i += width;
+    const utf8::DecodedRune d = utf8::DecodeRune(s.substr(i));
+    if (d.invalid() || HasLowerMapping(d.rune)) return true;
+    i += d.width;
   }
   return false;
 }
@@ -341,16 +305,15 @@ std::optional<std::string> GoToLowerIfAscii(std::string_view s) {
       ++i;
       continue;
     }
-    size_t width;
-    const std::optional<uint32_t> cp = DecodeRune(s, i, width);
-    if (cp == 0x0130u) {
+    const utf8::DecodedRune d = utf8::DecodeRune(s.substr(i));
+    if (d.rune == 0x0130) {
       out.push_back('i');
-    } else if (cp == 0x212Au) {
+    } else if (d.rune == 0x212A) {
       out.push_back('k');
     } else {
       return std::nullopt;
     }
-    i += width;
+    i += d.width;
   }
   return out;
 }
@@ -551,6 +514,12 @@ std::string FamiliarizeStoredName(std::string_view stored) {
   absl::StatusOr<Reference> ref = ParseCanonical(stored);
   if (!ref.ok()) return std::string(stored);
   return ref->FamiliarString();
+}
+
+absl::StatusOr<bool> FamiliarMatch(std::string_view pattern, const Reference& ref) {
+  absl::StatusOr<bool> matched = PathMatch(pattern, ref.FamiliarString());
+  if (!matched.ok() || *matched) return matched;
+  return PathMatch(pattern, ref.FamiliarName());
 }
 
 }  // namespace reclaim

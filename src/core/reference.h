@@ -156,6 +156,12 @@ Reference TrimNamed(const Reference& ref);
 // unchanged. The `moby-dangling@` rule belongs to the image layer.
 std::string FamiliarizeStoredName(std::string_view stored);
 
+// distribution/reference.FamiliarMatch: whether the shell pattern `pattern`
+// (Go's path.Match, core/path_match.h) matches ref.FamiliarString(), else
+// ref.FamiliarName(): "busy*" matches docker.io/library/busybox:latest.
+// InvalidArgument "syntax error in pattern" for a malformed pattern.
+[[nodiscard]] absl::StatusOr<bool> FamiliarMatch(std::string_view pattern, const Reference& ref);
+
 }  // namespace reclaim
 
 #endif  // RECLAIM_CORE_REFERENCE_H_

@@ -576,5 +576,45 @@ TEST(ReferenceTest, EqualityAndOrdering) {
   EXPECT_EQ(os.str(), "docker.io/library/busybox:a");
 }
 
+struct FamiliarMatchCase {
+  std::string pattern;
+  std::string ref;  // canonical
+  bool bad_pattern;
+  bool matched;
+};
+
+// distribution/reference.FamiliarMatch: the familiar string, else the
+// familiar name.
+TEST(ReferenceTest, FamiliarMatch) {
+  const FamiliarMatchCase cases[] = {
+      {"busybox", "docker.io/library/busybox:latest", false, true},  // by name
+      {"busybox:latest", "docker.io/library/busybox:latest", false, true},
+      {"busy*", "docker.io/library/busybox:latest", false, true},
+      {"alpine:3", "docker.io/library/alpine:3", false, true},
+      {"alpine:4", "docker.io/library/alpine:3", false, false},
+      {"alpine:*", "docker.io/library/alpine:3", false, true},
+      {"library/*", "docker.io/library/alpine:3", false, false},  // familiar form has no library/
+      {"user/*", "docker.io/user/app:1", false, true},
+      {"*", "docker.io/user/app:1", false, false},  // `*` stops at the slash
+      {"ghcr.io/o/*", "ghcr.io/o/app:1", false, true},
+      {"ghcr.io/o/app", "ghcr.io/o/app:1", false, true},
+      {"[", "docker.io/library/alpine:3", true, false},
+      {"alpine[", "docker.io/library/alpine:3", true, false},
+  };
+  for (const FamiliarMatchCase& c : cases) {
+    SCOPED_TRACE(c.pattern + " ~ " + c.ref);
+    absl::StatusOr<Reference> ref = ParseCanonical(c.ref);
+    ASSERT_TRUE(ref.ok()) << ref.status();
+    absl::StatusOr<bool> got = FamiliarMatch(c.pattern, *ref);
+    if (c.bad_pattern) {
+      ASSERT_FALSE(got.ok());
+      EXPECT_EQ(got.status().message(), "syntax error in pattern");
+    } else {
+      ASSERT_TRUE(got.ok()) << got.status();
+      EXPECT_EQ(*got, c.matched);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace reclaim

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -18,13 +19,6 @@ class Counter {
   int Get() const {
     ReaderMutexLock lock(&mu_);
     return n_;
-  }
-  // Adds `by` unless the value is odd (a read then a write under one lock).
-  bool AddIfEven(int by) {
-    MutexLock lock(&mu_);
-    if (n_ % 2 != 0) return false;
-    n_ += by;
-    return true;
   }
 
  private:
@@ -68,20 +62,68 @@ TEST(MutexTest, ReadersShareTheLock) {
   EXPECT_GE(max_inside.load(), 2);
 }
 
+// Two fields that must change together: each Transfer moves one unit from
+// `from_` to `to_` in two writes under one exclusive lock, so a reader holding
+// the lock shared always sees them summing to the total. Were the lock dropped
+// between the two writes (or not taken by the reader), a reader could see the
+// unit in neither field.
+class Ledger {
+ public:
+  explicit Ledger(int total) : from_(total) {}
+
+  void Transfer() {
+    MutexLock lock(&mu_);
+    --from_;
+    // Widen the window between the two writes, so that a reader which could
+    // get in between would.
+    for (int i = 0; i < 20; ++i) std::this_thread::yield();
+    ++to_;
+  }
+
+  std::pair<int, int> Read() const {
+    ReaderMutexLock lock(&mu_);
+    return {from_, to_};
+  }
+
+ private:
+  mutable Mutex mu_;
+  int from_ ABSL_GUARDED_BY(mu_);
+  int to_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
 TEST(MutexTest, CompoundUpdateIsAtomic) {
-  Counter c;
-  std::vector<std::thread> threads;
-  std::atomic<int> added{0};
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 5000; ++i) {
-        if (c.AddIfEven(2)) ++added;
+  constexpr int kWriters = 3;
+  constexpr int kTransfersEach = 400;
+  constexpr int kTotal = kWriters * kTransfersEach;
+  Ledger ledger(kTotal);
+  std::atomic<bool> writing{true};
+  std::atomic<int> reads{0};
+  std::atomic<int> torn{0};
+  std::atomic<int> mid_way{0};  // reads that saw a partly done run
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&] {
+      while (writing.load()) {
+        const auto [from, to] = ledger.Read();
+        ++reads;
+        if (from + to != kTotal) ++torn;
+        if (to > 0 && to < kTotal) ++mid_way;
+        std::this_thread::yield();  // glibc's rwlock prefers readers: let writers in
       }
     });
   }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(c.Get(), 2 * added.load());
-  EXPECT_EQ(added.load(), 20000);
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kWriters; ++t) {
+    writers.emplace_back([&] {
+      for (int i = 0; i < kTransfersEach; ++i) ledger.Transfer();
+    });
+  }
+  for (auto& t : writers) t.join();
+  writing = false;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(torn.load(), 0) << "of " << reads.load() << " reads";
+  EXPECT_GT(mid_way.load(), 0) << "the readers never ran while the writers did";
+  EXPECT_EQ(ledger.Read(), std::make_pair(0, kTotal));
 }
 
 }  // namespace

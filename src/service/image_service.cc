@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/media_types.h"
+#include "core/path_match.h"
 #include "core/reference.h"
 #include "core/status.h"
 #include "imageio/names.h"
@@ -20,102 +21,6 @@ namespace {
 constexpr int64_t kMaxConfigSize = 16 << 20;
 
 bool IsDangling(const ImageRecord& r) { return IsDanglingImage(r); }
-
-// Go's path.Match, as distribution/reference.FamiliarMatch uses it: `*` and `?`
-// do not match `/`; `[...]` classes with ranges and `^` negation; `\` escapes.
-absl::StatusOr<bool> PathMatch(std::string_view pattern, std::string_view name);
-
-absl::StatusOr<bool> MatchClass(std::string_view& pattern, char c) {
-  // pattern starts after '['.
-  bool negate = false;
-  if (!pattern.empty() && pattern[0] == '^') {
-    negate = true;
-    pattern.remove_prefix(1);
-  }
-  bool matched = false;
-  bool first = true;
-  for (;;) {
-    if (pattern.empty()) return absl::InvalidArgumentError("syntax error in pattern");
-    if (pattern[0] == ']' && !first) {
-      pattern.remove_prefix(1);
-      break;
-    }
-    first = false;
-    auto take = [&](char* out) -> absl::Status {
-      if (pattern.empty()) return absl::InvalidArgumentError("syntax error in pattern");
-      if (pattern[0] == '\\') {
-        pattern.remove_prefix(1);
-        if (pattern.empty()) return absl::InvalidArgumentError("syntax error in pattern");
-      } else if (pattern[0] == '-' || pattern[0] == ']') {
-        return absl::InvalidArgumentError("syntax error in pattern");
-      }
-      *out = pattern[0];
-      pattern.remove_prefix(1);
-      return absl::OkStatus();
-    };
-    char lo = 0;
-    RECLAIM_RETURN_IF_ERROR(take(&lo));
-    char hi = lo;
-    if (!pattern.empty() && pattern[0] == '-') {
-      pattern.remove_prefix(1);
-      RECLAIM_RETURN_IF_ERROR(take(&hi));
-    }
-    if (lo <= c && c <= hi) matched = true;
-  }
-  return matched != negate;
-}
-
-absl::StatusOr<bool> PathMatch(std::string_view pattern, std::string_view name) {
-  // Iterative with backtracking for the last '*'.
-  size_t p = 0, n = 0;
-  size_t star_p = std::string_view::npos, star_n = 0;
-  while (n < name.size() || p < pattern.size()) {
-    if (p < pattern.size()) {
-      const char pc = pattern[p];
-      if (pc == '*') {
-        star_p = p++;
-        star_n = n;
-        continue;
-      }
-      if (n < name.size() && name[n] != '/') {
-        if (pc == '?') {
-          ++p;
-          ++n;
-          continue;
-        }
-        if (pc == '[') {
-          std::string_view rest = pattern.substr(p + 1);
-          RECLAIM_ASSIGN_OR_RETURN(bool ok, MatchClass(rest, name[n]));
-          if (ok) {
-            p = pattern.size() - rest.size();
-            ++n;
-            continue;
-          }
-        } else if (pc == '\\' && p + 1 < pattern.size() && pattern[p + 1] == name[n]) {
-          p += 2;
-          ++n;
-          continue;
-        } else if (pc != '\\' && pc == name[n]) {
-          ++p;
-          ++n;
-          continue;
-        }
-      } else if (n < name.size() && pc == '/' && name[n] == '/') {
-        ++p;
-        ++n;
-        continue;
-      }
-    }
-    // Mismatch: let the last '*' eat one more character (never a '/').
-    if (star_p != std::string_view::npos && star_n < name.size() && name[star_n] != '/') {
-      p = star_p + 1;
-      n = ++star_n;
-      continue;
-    }
-    return false;
-  }
-  return true;
-}
 
 // The config an image shows: the host platform's (not an attestation), else
 // the first non-attestation config; -1 when none is present.
@@ -451,10 +356,7 @@ absl::StatusOr<std::vector<ImageSummary>> ImageService::Summarize(const ListBase
       if (!ref.ok()) return false;
       bool any = false;
       for (const std::string& p : patterns) {
-        RECLAIM_ASSIGN_OR_RETURN(bool m, PathMatch(p, ref->FamiliarString()));
-        if (!m) {
-          RECLAIM_ASSIGN_OR_RETURN(m, PathMatch(p, ref->FamiliarName()));
-        }
+        RECLAIM_ASSIGN_OR_RETURN(bool m, FamiliarMatch(p, *ref));
         any |= m;
       }
       if (!any) return false;

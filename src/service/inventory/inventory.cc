@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <thread>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "absl/container/flat_hash_set.h"
+#include "core/json_fields.h"
 #include "core/media_types.h"
 #include "core/status.h"
 
@@ -19,36 +19,14 @@ namespace {
 // imageio's walk; registries cap manifests at 4 MiB).
 constexpr int64_t kMaxParsedBlobSize = 16 << 20;
 
-bool EqualFold(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// Go's encoding/json field lookup: the exact name, else a case-insensitive match.
-const nlohmann::json* Field(const nlohmann::json& object, std::string_view name) {
-  if (!object.is_object()) return nullptr;
-  auto exact = object.find(std::string(name));
-  if (exact != object.end()) return &*exact;
-  for (auto it = object.begin(); it != object.end(); ++it) {
-    if (EqualFold(it.key(), name)) return &*it;
-  }
-  return nullptr;
-}
-
 absl::Status TypeError(std::string_view field, std::string_view want) {
   return absl::InvalidArgumentError("json: cannot unmarshal image config field " +
                                     std::string(field) + ": want " + std::string(want));
 }
 
 absl::StatusOr<std::string> StringField(const nlohmann::json& object, std::string_view name) {
-  const nlohmann::json* v = Field(object, name);
-  if (v == nullptr || v->is_null()) return std::string();
+  const nlohmann::json* v = FindJsonField(object, name);
+  if (v == nullptr) return std::string();
   if (!v->is_string()) return TypeError(name, "string");
   return v->get<std::string>();
 }
@@ -100,10 +78,9 @@ absl::StatusOr<ConfigSummary> ParseConfigSummary(std::string_view bytes) {
   if (json.is_null()) return out;
   if (!json.is_object()) return TypeError("(document)", "object");
 
-  if (const nlohmann::json* config = Field(json, "config"); config != nullptr && !config->is_null()) {
+  if (const nlohmann::json* config = FindJsonField(json, "config"); config != nullptr) {
     if (!config->is_object()) return TypeError("config", "object");
-    if (const nlohmann::json* labels = Field(*config, "Labels");
-        labels != nullptr && !labels->is_null()) {
+    if (const nlohmann::json* labels = FindJsonField(*config, "Labels"); labels != nullptr) {
       if (!labels->is_object()) return TypeError("config.Labels", "object");
       for (auto it = labels->begin(); it != labels->end(); ++it) {
         if (!it.value().is_string()) return TypeError("config.Labels", "string values");
@@ -111,9 +88,9 @@ absl::StatusOr<ConfigSummary> ParseConfigSummary(std::string_view bytes) {
       }
     }
   }
-  if (const nlohmann::json* rootfs = Field(json, "rootfs"); rootfs != nullptr && !rootfs->is_null()) {
+  if (const nlohmann::json* rootfs = FindJsonField(json, "rootfs"); rootfs != nullptr) {
     if (!rootfs->is_object()) return TypeError("rootfs", "object");
-    if (const nlohmann::json* ids = Field(*rootfs, "diff_ids"); ids != nullptr && !ids->is_null()) {
+    if (const nlohmann::json* ids = FindJsonField(*rootfs, "diff_ids"); ids != nullptr) {
       if (!ids->is_array()) return TypeError("rootfs.diff_ids", "array");
       for (const nlohmann::json& id : *ids) {
         if (!id.is_string()) return TypeError("rootfs.diff_ids", "strings");
@@ -122,7 +99,7 @@ absl::StatusOr<ConfigSummary> ParseConfigSummary(std::string_view bytes) {
     }
   }
   out.chain_ids = ChainIds(out.diff_ids);
-  if (const nlohmann::json* created = Field(json, "created");
+  if (const nlohmann::json* created = FindJsonField(json, "created");
       created != nullptr && created->is_string()) {
     absl::Time t;
     std::string err;

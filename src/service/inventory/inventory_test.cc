@@ -48,6 +48,18 @@ TEST(ParseConfigSummaryTest, FieldNamesMatchCaseInsensitivelyLikeGo) {
   EXPECT_EQ(s->diff_ids, std::vector<std::string>{"d"});
 }
 
+TEST(ParseConfigSummaryTest, NullNeverHidesAnotherSpelling) {
+  // Go: null has no effect on ocispec.Image's struct and string fields, so the
+  // value another spelling of the key carries stays, whatever the order.
+  auto s = ParseConfigSummary(
+      R"({"config":null,"Config":{"Labels":null,"labels":{"k":"v"}},)"
+      R"("architecture":null,"Architecture":"arm64","OS":"linux","os":null})");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->labels, (Labels{{"k", "v"}}));
+  EXPECT_EQ(s->platform.architecture, "arm64");
+  EXPECT_EQ(s->platform.os, "linux");
+}
+
 TEST(ParseConfigSummaryTest, Errors) {
   struct Case {
     std::string body;
