@@ -50,6 +50,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/filters.h"
+#include "gc/labels.h"
 #include "platform/mutex.h"
 #include "service/prune/prune_service.h"
 #include "service/prune/report.h"
@@ -77,7 +78,13 @@ void Check(const absl::Status& s, const std::string& what) {
 // ------------------------------------------------------------ timing store
 
 // Forwards every call to `inner` and adds its duration to a per-method tally.
-class TimingStore final : public Store {
+class TimingStore final : public Store,
+                          public ImageStore,
+                          public ContentStore,
+                          public ContainerStore,
+                          public LeaseStore,
+                          public SnapshotStore,
+                          public Collector {
  public:
   struct Tally {
     int64_t calls = 0;
@@ -106,76 +113,85 @@ class TimingStore final : public Store {
 
  public:
   std::string Describe() const override { return inner_.Describe(); }
+  ImageStore& images() override { return *this; }
+  ContentStore& content() override { return *this; }
+  ContainerStore& containers() override { return *this; }
+  LeaseStore& leases() override { return *this; }
+  SnapshotStore& snapshots() override { return *this; }
+  Collector& collector() override { return *this; }
   absl::StatusOr<std::vector<ImageRecord>> ListImages() override {
-    return Time("ListImages", [&] { return inner_.ListImages(); });
+    return Time("ListImages", [&] { return inner_.images().ListImages(); });
   }
   absl::StatusOr<ImageRecord> GetImage(std::string_view name) override {
-    return Time("GetImage", [&] { return inner_.GetImage(name); });
+    return Time("GetImage", [&] { return inner_.images().GetImage(name); });
   }
   absl::StatusOr<ImageRecord> CreateImage(const ImageRecord& image) override {
-    return Time("CreateImage", [&] { return inner_.CreateImage(image); });
+    return Time("CreateImage", [&] { return inner_.images().CreateImage(image); });
   }
   absl::StatusOr<ImageRecord> UpdateImage(const ImageRecord& image) override {
-    return Time("UpdateImage", [&] { return inner_.UpdateImage(image); });
+    return Time("UpdateImage", [&] { return inner_.images().UpdateImage(image); });
   }
   absl::Status DeleteImage(std::string_view name) override {
-    return Time("DeleteImage", [&] { return inner_.DeleteImage(name); });
+    return Time("DeleteImage", [&] { return inner_.images().DeleteImage(name); });
   }
   absl::StatusOr<ContentInfo> Info(const Digest& digest) override {
-    return Time("Info", [&] { return inner_.Info(digest); });
+    return Time("Info", [&] { return inner_.content().Info(digest); });
   }
   absl::StatusOr<std::vector<ContentInfo>> ListContent() override {
-    return Time("ListContent", [&] { return inner_.ListContent(); });
+    return Time("ListContent", [&] { return inner_.content().ListContent(); });
   }
   absl::StatusOr<std::string> ReadBlob(const Digest& digest, int64_t max_size) override {
-    return Time("ReadBlob", [&] { return inner_.ReadBlob(digest, max_size); });
+    return Time("ReadBlob", [&] { return inner_.content().ReadBlob(digest, max_size); });
   }
   absl::StatusOr<std::unique_ptr<BlobReader>> OpenBlob(const Digest& digest) override {
-    return Time("OpenBlob", [&] { return inner_.OpenBlob(digest); });
+    return Time("OpenBlob", [&] { return inner_.content().OpenBlob(digest); });
   }
   absl::StatusOr<ContentInfo> UpdateContentLabels(const Digest& digest,
                                                   const Labels& changes) override {
-    return Time("UpdateContentLabels", [&] { return inner_.UpdateContentLabels(digest, changes); });
+    return Time("UpdateContentLabels",
+                [&] { return inner_.content().UpdateContentLabels(digest, changes); });
   }
   absl::Status DeleteContent(const Digest& digest) override {
-    return Time("DeleteContent", [&] { return inner_.DeleteContent(digest); });
+    return Time("DeleteContent", [&] { return inner_.content().DeleteContent(digest); });
   }
   absl::StatusOr<std::unique_ptr<ContentWriter>> Writer(const WriterOptions& options) override {
-    return Time("Writer", [&] { return inner_.Writer(options); });
+    return Time("Writer", [&] { return inner_.content().Writer(options); });
   }
   absl::StatusOr<ContainerRecord> CreateContainer(const ContainerRecord& container) override {
-    return Time("CreateContainer", [&] { return inner_.CreateContainer(container); });
+    return Time("CreateContainer", [&] { return inner_.containers().CreateContainer(container); });
   }
   absl::StatusOr<std::vector<ContainerRecord>> ListContainers() override {
-    return Time("ListContainers", [&] { return inner_.ListContainers(); });
+    return Time("ListContainers", [&] { return inner_.containers().ListContainers(); });
   }
   absl::StatusOr<ContainerRecord> GetContainer(std::string_view id) override {
-    return Time("GetContainer", [&] { return inner_.GetContainer(id); });
+    return Time("GetContainer", [&] { return inner_.containers().GetContainer(id); });
   }
   absl::Status DeleteContainer(std::string_view id) override {
-    return Time("DeleteContainer", [&] { return inner_.DeleteContainer(id); });
+    return Time("DeleteContainer", [&] { return inner_.containers().DeleteContainer(id); });
   }
   absl::StatusOr<Lease> CreateLease(std::string_view id, const Labels& labels) override {
-    return Time("CreateLease", [&] { return inner_.CreateLease(id, labels); });
+    return Time("CreateLease", [&] { return inner_.leases().CreateLease(id, labels); });
   }
   absl::StatusOr<std::vector<Lease>> ListLeases() override {
-    return Time("ListLeases", [&] { return inner_.ListLeases(); });
+    return Time("ListLeases", [&] { return inner_.leases().ListLeases(); });
   }
   absl::Status AddLeaseResource(std::string_view lease_id, const LeaseResource& resource) override {
-    return Time("AddLeaseResource", [&] { return inner_.AddLeaseResource(lease_id, resource); });
+    return Time("AddLeaseResource",
+                [&] { return inner_.leases().AddLeaseResource(lease_id, resource); });
   }
   absl::Status DeleteLease(std::string_view id, bool sync) override {
-    return Time("DeleteLease", [&] { return inner_.DeleteLease(id, sync); });
+    return Time("DeleteLease", [&] { return inner_.leases().DeleteLease(id, sync); });
   }
   absl::StatusOr<std::vector<SnapshotUsage>> ListSnapshots() override {
-    return Time("ListSnapshots", [&] { return inner_.ListSnapshots(); });
+    return Time("ListSnapshots", [&] { return inner_.snapshots().ListSnapshots(); });
   }
   absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
-      const std::vector<std::string>& names) override {
-    return Time("DeleteImagesAndCollect", [&] { return inner_.DeleteImagesAndCollect(names); });
+      const std::vector<std::string>& names, const DeleteAndCollectOptions& options) override {
+    return Time("DeleteImagesAndCollect",
+                [&] { return inner_.collector().DeleteImagesAndCollect(names, options); });
   }
   absl::StatusOr<CollectResult> Collect() override {
-    return Time("Collect", [&] { return inner_.Collect(); });
+    return Time("Collect", [&] { return inner_.collector().Collect(); });
   }
   absl::StatusOr<uint64_t> RecordsGeneration() override {
     return Time("RecordsGeneration", [&] { return inner_.RecordsGeneration(); });
@@ -238,11 +254,11 @@ Flags ParseFlags(int argc, char** argv) {
 absl::Status SyncGc(Store& store, int seq) {
   const std::string id = "bench-gc-" + std::to_string(::getpid()) + "-" + std::to_string(seq);
   const absl::Time expire = absl::Now() + absl::Hours(1);
-  absl::StatusOr<Lease> lease = store.CreateLease(
-      id, {{std::string(kGcExpireLabel),
+  absl::StatusOr<Lease> lease = store.leases().CreateLease(
+      id, {{std::string(gc::kLabelExpire),
             absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", expire, absl::UTCTimeZone())}});
   if (!lease.ok()) return lease.status();
-  return store.DeleteLease(id, /*sync=*/true);
+  return store.leases().DeleteLease(id, /*sync=*/true);
 }
 
 struct Census {
@@ -256,16 +272,16 @@ struct Census {
 Census Count(Store& store) {
   Census c;
   auto t = Steady::now();
-  auto images = store.ListImages();
+  auto images = store.images().ListImages();
   c.list_s[0] = Since(t);
   t = Steady::now();
-  auto content = store.ListContent();
+  auto content = store.content().ListContent();
   c.list_s[1] = Since(t);
   t = Steady::now();
-  auto snaps = store.ListSnapshots();
+  auto snaps = store.snapshots().ListSnapshots();
   c.list_s[2] = Since(t);
   t = Steady::now();
-  auto leases = store.ListLeases();
+  auto leases = store.leases().ListLeases();
   c.list_s[3] = Since(t);
   Check(images.status(), "list images");
   Check(content.status(), "list content");
@@ -307,7 +323,7 @@ int main(int argc, char** argv) {
   // ---- before: what is there, and no GC left pending by the import
   std::vector<std::string> names;
   {
-    auto images = store.ListImages();
+    auto images = store.images().ListImages();
     Check(images.status(), "list images");
     for (const ImageRecord& r : *images) names.push_back(r.name);
     std::sort(names.begin(), names.end());
@@ -391,11 +407,11 @@ int main(int argc, char** argv) {
     int seq = 1;
     for (const std::string& name : names) {
       const auto t = Steady::now();
-      Check(store.DeleteImage(name), "delete " + name);
+      Check(store.images().DeleteImage(name), "delete " + name);
       if (f.moby_gc == "lease") {
         Check(SyncGc(store, seq++), "sync collection after " + name);
       } else {
-        Check(store.Collect().status(), "collect after " + name);
+        Check(store.collector().Collect().status(), "collect after " + name);
       }
       each.push_back(Since(t));
     }
@@ -413,7 +429,7 @@ int main(int argc, char** argv) {
     extra = " gc=" + f.moby_gc;
   } else if (f.mode == "floor") {
     const auto start = Steady::now();
-    for (const std::string& name : names) Check(store.DeleteImage(name), "delete " + name);
+    for (const std::string& name : names) Check(store.images().DeleteImage(name), "delete " + name);
     const double deletes = Since(start);
     const auto gc_start = Steady::now();
     Check(SyncGc(store, 1), "sync collection");
@@ -423,7 +439,7 @@ int main(int argc, char** argv) {
     extra = " deletes_s=" + std::to_string(deletes) + " gc_s=" + std::to_string(gc);
   } else {  // batch
     const auto start = Steady::now();
-    absl::StatusOr<BatchDeleteResult> r = store.DeleteImagesAndCollect(names);
+    absl::StatusOr<BatchDeleteResult> r = store.collector().DeleteImagesAndCollect(names);
     wall = Since(start);
     Check(r.status(), "delete images and collect");
     size_t failed = 0;

@@ -38,7 +38,7 @@ Descriptor Put(Store& s, std::string_view mt, const std::string& bytes, const La
   WriterOptions o;
   o.ref = d.digest.str();
   o.lease_id = lease;
-  auto w = s.Writer(o);
+  auto w = s.content().Writer(o);
   if (!w.ok() || !(*w)->Write(bytes).ok()) std::abort();
   absl::Status st = (*w)->Commit(d.size, d.digest, labels);
   if (!st.ok() && !absl::IsAlreadyExists(st)) {
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   LocalStore& store = **opened;
-  if (!store.CreateLease("setup", {}).ok()) return 1;
+  if (!store.leases().CreateLease("setup", {}).ok()) return 1;
 
   const auto setup = Steady::now();
   std::vector<Descriptor> bases;
@@ -96,10 +96,10 @@ int main(int argc, char** argv) {
                          {"containerd.io/gc.ref.content.l.2", l2.digest.str()}},
                         "setup");
     names.push_back("docker.io/library/bench:" + n);
-    if (!store.CreateImage(ImageRecord{names.back(), md}).ok()) return 1;
+    if (!store.images().CreateImage(ImageRecord{names.back(), md}).ok()) return 1;
     for (int64_t s : {l1.size, l2.size, c.size, md.size}) sizes.push_back(s);
   }
-  if (!store.DeleteLease("setup", false).ok()) return 1;
+  if (!store.leases().DeleteLease("setup", false).ok()) return 1;
   const double setup_s = Since(setup);
 
   // The floor: the same number of files of the same sizes, unlinked. Measured
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
   const double floor_before = unlink_all(before);
 
   const auto gc_start = Steady::now();
-  auto result = store.DeleteImagesAndCollect(names);
+  auto result = store.collector().DeleteImagesAndCollect(names);
   const double gc_s = Since(gc_start);
   if (!result.ok()) {
     std::fprintf(stderr, "collect: %s\n", std::string(result.status().message()).c_str());

@@ -226,7 +226,7 @@ class Builder {
     WriterOptions o;
     o.ref = d.digest.str();
     o.lease_id = "setup";
-    auto w = store_.Writer(o);
+    auto w = store_.content().Writer(o);
     if (!w.ok()) Die("writer: " + std::string(w.status().message()));
     Check((*w)->Write(bytes), "write");
     absl::Status st = (*w)->Commit(d.size, d.digest, labels);
@@ -326,7 +326,8 @@ std::vector<Unit> BuildImages(Store& store, Builder& b, const Flags& f, Mix& mix
     }
     if (unit.dangling) {
       ++mix.units_dangling;
-      Check(store.CreateImage(ImageRecord{"moby-dangling@" + unit.target.digest.str(), unit.target})
+      Check(store.images()
+                .CreateImage(ImageRecord{"moby-dangling@" + unit.target.digest.str(), unit.target})
                 .status(),
             "create dangling record");
       ++mix.records;
@@ -337,7 +338,7 @@ std::vector<Unit> BuildImages(Store& store, Builder& b, const Flags& f, Mix& mix
       records_left -= ntags;
       for (int t = 0; t < ntags; ++t) {
         unit.tags.push_back("b" + n + "-" + std::to_string(t));
-        Check(store
+        Check(store.images()
                   .CreateImage(
                       ImageRecord{"docker.io/" + unit.repo + ":" + unit.tags.back(), unit.target})
                   .status(),
@@ -406,7 +407,7 @@ void BuildContainers(Store& store, const std::vector<Unit>& units, const Flags& 
     c.name = "bench_c" + std::to_string(j);
     c.image = image;
     c.image_id = u.target.digest;
-    Check(store.CreateContainer(c).status(), "create container");
+    Check(store.containers().CreateContainer(c).status(), "create container");
   }
 }
 
@@ -581,14 +582,14 @@ int main(int argc, char** argv) {
                                                      /*sync=*/false});
     if (!opened.ok()) Die(std::string(opened.status().message()));
     LocalStore& store = **opened;
-    Check(store.CreateLease("setup", {}).status(), "create lease");
+    Check(store.leases().CreateLease("setup", {}).status(), "create lease");
     Builder builder(store);
     std::vector<Unit> units = BuildImages(store, builder, f, mix);
     BuildContainers(store, units, f, mix);
-    Check(store.DeleteLease("setup", /*sync=*/false), "delete lease");
+    Check(store.leases().DeleteLease("setup", /*sync=*/false), "delete lease");
     sizes = builder.sizes();
-    auto imgs = store.ListImages();
-    auto content = store.ListContent();
+    auto imgs = store.images().ListImages();
+    auto content = store.content().ListContent();
     Check(imgs.status(), "list images");
     Check(content.status(), "list content");
     all_images = *std::move(imgs);
@@ -674,8 +675,8 @@ int main(int argc, char** argv) {
     auto opened = LocalStore::Open(LocalStoreOptions{root, nullptr, nullptr, "prune_bench check",
                                                      /*sync=*/false});
     if (!opened.ok()) Die(std::string(opened.status().message()));
-    auto content = (*opened)->ListContent();
-    auto imgs = (*opened)->ListImages();
+    auto content = (*opened)->content().ListContent();
+    auto imgs = (*opened)->images().ListImages();
     Check(content.status(), "list content");
     Check(imgs.status(), "list images");
     content_after = content->size();

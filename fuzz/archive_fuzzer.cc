@@ -64,7 +64,7 @@ LocalStore& Store() {
 }
 
 std::map<std::string, std::string> Images(reclaim::Store& store) {
-  auto images = store.ListImages();
+  auto images = store.images().ListImages();
   Check(images.ok(), "ListImages: " + images.status().ToString());
   std::map<std::string, std::string> out;
   for (const ImageRecord& r : *images) out[r.name] = r.target.digest.str();
@@ -72,7 +72,7 @@ std::map<std::string, std::string> Images(reclaim::Store& store) {
 }
 
 void NoLeases(reclaim::Store& store) {
-  auto leases = store.ListLeases();
+  auto leases = store.leases().ListLeases();
   Check(leases.ok() && leases->empty(), "a lease outlived the call");
 }
 
@@ -82,7 +82,7 @@ void FuzzLoad(std::string_view data) {
   if (++runs % 256 == 0) {
     std::vector<std::string> names;
     for (const auto& [name, digest] : Images(store)) names.push_back(name);
-    auto r = store.DeleteImagesAndCollect(names);
+    auto r = store.collector().DeleteImagesAndCollect(names);
     Check(r.ok(), "DeleteImagesAndCollect: " + r.status().ToString());
   }
   const auto before = Images(store);
@@ -104,7 +104,7 @@ void FuzzLoad(std::string_view data) {
     return;
   }
   for (const LoadedImage& li : r->images) {
-    auto rec = store.GetImage(li.name);
+    auto rec = store.images().GetImage(li.name);
     Check(rec.ok(), "loaded image missing: " + li.name);
     Check(li.dangling() || li.name.find('@') != std::string::npos ||
               li.name.find(':') != std::string::npos,

@@ -442,7 +442,7 @@ absl::StatusOr<Json> ServiceBackend::Version(const RequestContext&) {
 
 absl::StatusOr<Json> ServiceBackend::Info(const RequestContext&) {
   const HostFacts& h = Host();
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> records, images_.store().ListImages());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> records, images_.store().images().ListImages());
   std::set<std::string> ids;
   for (const ImageRecord& r : records) ids.insert(r.target.digest.str());
   RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerInfo> containers, containers_.List());

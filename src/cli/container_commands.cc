@@ -65,7 +65,7 @@ int ContainerLs(Session& s, const LsFlags& f) {
   if (absl::Status st = s.Open(); !st.ok()) return s.Fail(st);
   absl::StatusOr<std::vector<ContainerInfo>> list = s.containers().List();
   if (!list.ok()) return s.Fail(list.status());
-  absl::StatusOr<std::vector<ImageRecord>> images = s.store().ListImages();
+  absl::StatusOr<std::vector<ImageRecord>> images = s.store().images().ListImages();
   if (!images.ok()) return s.Fail(images.status());
   std::vector<const ContainerInfo*> shown;
   for (const ContainerInfo& c : *list) {

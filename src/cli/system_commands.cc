@@ -108,7 +108,7 @@ int SystemDfCmd(Session& s, bool verbose) {
     return kExitOk;
   }
 
-  absl::StatusOr<std::vector<ImageRecord>> records = s.store().ListImages();
+  absl::StatusOr<std::vector<ImageRecord>> records = s.store().images().ListImages();
   if (!records.ok()) return s.Fail(records.status());
   std::vector<std::vector<std::string>> image_rows, container_rows;
   for (const ImageSummary& i : df->images) {

@@ -58,15 +58,9 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
+#include "gc/labels.h"
 
 namespace reclaim::gc {
-
-inline constexpr std::string_view kLabelRoot = "containerd.io/gc.root";
-inline constexpr std::string_view kLabelRefPrefix = "containerd.io/gc.ref.";
-inline constexpr std::string_view kLabelContentRef = "containerd.io/gc.ref.content";
-inline constexpr std::string_view kLabelSnapshotRef = "containerd.io/gc.ref.snapshot.";
-inline constexpr std::string_view kLabelExpire = "containerd.io/gc.expire";
-inline constexpr std::string_view kLabelFlat = "containerd.io/gc.flat";
 
 // Labels of any record, sorted so that reference labels are found by prefix.
 using Labels = std::map<std::string, std::string>;

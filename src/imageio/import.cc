@@ -91,7 +91,7 @@ class Importer {
     WriterOptions wo;
     wo.ref = lease_->id() + "-layer";
     wo.lease_id = lease_->id();
-    RECLAIM_ASSIGN_OR_RETURN(writer_, store_.Writer(wo));
+    RECLAIM_ASSIGN_OR_RETURN(writer_, store_.content().Writer(wo));
 
     if (!prefix.empty()) {
       PrefixedSource all(std::move(prefix), source);

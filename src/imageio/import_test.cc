@@ -65,10 +65,10 @@ TEST_P(ImportTest, LayerIsStoredPerCompressionAndDiffIdIsTheTarDigest) {
     const std::string& stored = c.stored_as_given ? input : plain;
     EXPECT_EQ(r->layer.digest, Digest::Sha256Of(stored));
     EXPECT_EQ(r->layer.size, static_cast<int64_t>(stored.size()));
-    auto bytes = store->ReadBlob(r->layer.digest, 1 << 20);
+    auto bytes = store->content().ReadBlob(r->layer.digest, 1 << 20);
     ASSERT_TRUE(bytes.ok()) << bytes.status();
     EXPECT_EQ(*bytes, stored);
-    auto info = store->Info(r->layer.digest);
+    auto info = store->content().Info(r->layer.digest);
     ASSERT_TRUE(info.ok());
     const bool compressed =
         c.compression == TarCompression::kGzip || c.compression == TarCompression::kZstd;
@@ -97,7 +97,7 @@ TEST_P(ImportTest, ConfigManifestAndRecordAreMobyShaped) {
       Digest::Sha256Of(plain).str() +
       "\"]},\"history\":[{\"created\":\"2024-01-02T03:04:05.123456789Z\",\"comment\":\"Imported "
       "from -\"}],\"config\":{\"Labels\":{\"a\":\"b\",\"html\":\"\\u003c\\u0026\\u003e\"}}}";
-  auto config = store->ReadBlob(r->config.digest, 1 << 20);
+  auto config = store->content().ReadBlob(r->config.digest, 1 << 20);
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(*config, want_config);
   EXPECT_EQ(r->config.media_type, media_types::kOciConfig);
@@ -108,22 +108,22 @@ TEST_P(ImportTest, ConfigManifestAndRecordAreMobyShaped) {
       r->config.digest.str() + "\",\"size\":" + std::to_string(want_config.size()) +
       "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" +
       Digest::Sha256Of(plain).str() + "\",\"size\":" + std::to_string(plain.size()) + "}]}";
-  auto manifest = store->ReadBlob(r->target.digest, 1 << 20);
+  auto manifest = store->content().ReadBlob(r->target.digest, 1 << 20);
   ASSERT_TRUE(manifest.ok());
   EXPECT_EQ(*manifest, want_manifest);
   EXPECT_EQ(r->target.digest, Digest::Sha256Of(want_manifest));
-  auto info = store->Info(r->target.digest);
+  auto info = store->content().Info(r->target.digest);
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->labels["containerd.io/gc.ref.content.config"], r->config.digest.str());
   EXPECT_EQ(info->labels["containerd.io/gc.ref.content.l.0"], r->layer.digest.str());
 
-  auto rec = store->GetImage("docker.io/library/busybox:latest");
+  auto rec = store->images().GetImage("docker.io/library/busybox:latest");
   ASSERT_TRUE(rec.ok());
   EXPECT_EQ(rec->target, r->target);
-  auto leases = store->ListLeases();
+  auto leases = store->leases().ListLeases();
   ASSERT_TRUE(leases.ok());
   EXPECT_TRUE(leases->empty());
-  ASSERT_TRUE(store->Collect().ok());
+  ASSERT_TRUE(store->collector().Collect().ok());
   auto blobs = PresentBlobs(*store, r->target);
   ASSERT_TRUE(blobs.ok());
   EXPECT_EQ(blobs->size(), 3u);
@@ -150,7 +150,7 @@ TEST_P(ImportTest, NamelessImportIsDanglingAndNamesMove) {
   EXPECT_NE(b->target.digest, c->target.digest);
   ASSERT_TRUE(c->previous_target.has_value());
   EXPECT_EQ(c->previous_target->digest, b->target.digest);
-  EXPECT_EQ(store->GetImage("docker.io/library/x:1")->target.digest, c->target.digest);
+  EXPECT_EQ(store->images().GetImage("docker.io/library/x:1")->target.digest, c->target.digest);
 }
 
 TEST_P(ImportTest, EmptyInputIsAnEmptyLayer) {
@@ -192,11 +192,11 @@ TEST_P(ImportTest, BadInputCreatesNoRecord) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
     EXPECT_THAT(std::string(r.status().message()), HasSubstr(c.want));
-    auto images = store->ListImages();
+    auto images = store->images().ListImages();
     ASSERT_TRUE(images.ok());
     EXPECT_TRUE(images->empty());
-    ASSERT_TRUE(store->Collect().ok());
-    auto content = store->ListContent();
+    ASSERT_TRUE(store->collector().Collect().ok());
+    auto content = store->content().ListContent();
     ASSERT_TRUE(content.ok());
     EXPECT_TRUE(content->empty());
   }

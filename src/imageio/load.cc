@@ -233,7 +233,7 @@ absl::Status Loader::StreamBlob(ArchiveReader& r, const std::string& path, const
   wo.lease_id = lease_->id();
   wo.expected_size = size;
   if (named.has_value()) wo.expected = *named;
-  RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<ContentWriter> w, store_.Writer(wo));
+  RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<ContentWriter> w, store_.content().Writer(wo));
   Sha256 hash;
   std::string head;
   int64_t total = 0;

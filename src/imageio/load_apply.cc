@@ -24,7 +24,7 @@ absl::StatusOr<int64_t> Loader::Lookup(const Digest& d) {
     return it->second;
   }
   RECLAIM_RETURN_IF_ERROR(lease_->Protect(d));
-  absl::StatusOr<ContentInfo> info = store_.Info(d);
+  absl::StatusOr<ContentInfo> info = store_.content().Info(d);
   if (!info.ok()) {
     if (!absl::IsNotFound(info.status())) return info.status();
     store_sizes_[d] = -1;
@@ -35,7 +35,7 @@ absl::StatusOr<int64_t> Loader::Lookup(const Digest& d) {
 }
 
 absl::StatusOr<std::string> Loader::ReadJsonBlob(const Digest& d, const std::string& where) {
-  absl::StatusOr<std::string> bytes = store_.ReadBlob(d, opts_.max_json_size);
+  absl::StatusOr<std::string> bytes = store_.content().ReadBlob(d, opts_.max_json_size);
   if (absl::IsResourceExhausted(bytes.status())) {
     return Invalid(where + ": " + d.str() + " is larger than the limit of " +
                    std::to_string(opts_.max_json_size) + " bytes");
@@ -149,7 +149,7 @@ absl::Status Loader::CheckTarget(const Descriptor& d, const std::string& where) 
 absl::Status Loader::Apply() {
   for (const auto& [digest, labels] : labels_) {
     if (labels.empty()) continue;
-    RECLAIM_RETURN_IF_ERROR(store_.UpdateContentLabels(digest, labels).status());
+    RECLAIM_RETURN_IF_ERROR(store_.content().UpdateContentLabels(digest, labels).status());
   }
   for (const auto& [name, target] : targets_) {
     RECLAIM_ASSIGN_OR_RETURN(ImageUpsert u, CreateOrUpdateImage(store_, name, target));

@@ -71,7 +71,7 @@ const FileEntry* Loader::FindFile(const std::string& raw) {
 absl::Status Loader::LoadUncompressedIndex() {
   if (uncompressed_loaded_) return absl::OkStatus();
   uncompressed_loaded_ = true;
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContentInfo> all, store_.ListContent());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContentInfo> all, store_.content().ListContent());
   for (ContentInfo& info : all) {
     auto it = info.labels.find("containerd.io/uncompressed");
     if (it == info.labels.end()) continue;
@@ -94,7 +94,8 @@ absl::StatusOr<Descriptor> Loader::ResolveLayer(const FileEntry& file, bool subs
     auto it = compressed_of_.find(file.digest);
     if (it != compressed_of_.end()) {
       RECLAIM_RETURN_IF_ERROR(lease_->Protect(it->second.digest));
-      absl::StatusOr<std::unique_ptr<BlobReader>> reader = store_.OpenBlob(it->second.digest);
+      absl::StatusOr<std::unique_ptr<BlobReader>> reader =
+          store_.content().OpenBlob(it->second.digest);
       if (reader.ok()) {
         RECLAIM_ASSIGN_OR_RETURN(std::string h, (*reader)->Read(10));
         d.digest = it->second.digest;

@@ -51,7 +51,7 @@ std::string OciArchive(const std::vector<TestImage>& images, const std::vector<D
 
 std::map<std::string, std::string> ImageMap(Store& store) {
   std::map<std::string, std::string> out;
-  auto images = store.ListImages();
+  auto images = store.images().ListImages();
   EXPECT_TRUE(images.ok()) << images.status();
   if (!images.ok()) return out;
   for (const ImageRecord& r : *images) out[r.name] = r.target.digest.str();
@@ -60,7 +60,7 @@ std::map<std::string, std::string> ImageMap(Store& store) {
 
 std::vector<std::string> ContentDigests(Store& store) {
   std::vector<std::string> out;
-  auto all = store.ListContent();
+  auto all = store.content().ListContent();
   EXPECT_TRUE(all.ok()) << all.status();
   if (!all.ok()) return out;
   for (const ContentInfo& i : *all) out.push_back(i.digest.str());
@@ -99,11 +99,11 @@ TEST_P(LoadTest, OciLayoutCreatesCanonicalRecordsAndGcLabels) {
   EXPECT_EQ(r->images[2].Message(), "Loaded image ID: " + b.manifest.desc.digest.str());
   EXPECT_TRUE(r->images[0].created);
 
-  auto rec = store->GetImage("docker.io/library/alpine:3");
+  auto rec = store->images().GetImage("docker.io/library/alpine:3");
   ASSERT_TRUE(rec.ok()) << rec.status();
   EXPECT_EQ(rec->target, targets[0]);  // annotations and platform kept, as containerd does
 
-  auto info = store->Info(a.manifest.desc.digest);
+  auto info = store->content().Info(a.manifest.desc.digest);
   ASSERT_TRUE(info.ok());
   const std::string p = "containerd.io/gc.ref.content.";
   EXPECT_EQ(info->labels[p + "config"], a.config.desc.digest.str());
@@ -111,10 +111,10 @@ TEST_P(LoadTest, OciLayoutCreatesCanonicalRecordsAndGcLabels) {
   EXPECT_EQ(info->labels[p + "l.1"], a.layers[1].desc.digest.str());
 
   // The lease is gone and the loaded content survives a collection.
-  auto leases = store->ListLeases();
+  auto leases = store->leases().ListLeases();
   ASSERT_TRUE(leases.ok());
   EXPECT_TRUE(leases->empty());
-  ASSERT_TRUE(store->Collect().ok());
+  ASSERT_TRUE(store->collector().Collect().ok());
   auto blobs = PresentBlobs(*store, a.manifest.desc);
   ASSERT_TRUE(blobs.ok());
   EXPECT_EQ(blobs->size(), 4u);
@@ -135,7 +135,7 @@ TEST_P(LoadTest, OciIndexTargetWithMissingPlatformIsAccepted) {
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->images.size(), 1u);
   EXPECT_EQ(r->images[0].target.digest, idx.index.desc.digest);
-  auto info = store->Info(idx.index.desc.digest);
+  auto info = store->content().Info(idx.index.desc.digest);
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->labels["containerd.io/gc.ref.content.m.0"], amd.manifest.desc.digest.str());
   EXPECT_EQ(info->labels["containerd.io/gc.ref.content.m.1"], arm.manifest.desc.digest.str());
@@ -165,7 +165,7 @@ TEST_P(LoadTest, ExistingNameIsMovedAndReported) {
   rec.name = "docker.io/library/app:1";
   rec.target = old_img.manifest.desc;
   rec.labels["keep"] = "me";
-  ASSERT_TRUE(store->CreateImage(rec).ok());
+  ASSERT_TRUE(store->images().CreateImage(rec).ok());
   StringSource src(
       OciArchive({new_img}, {Named(new_img.manifest.desc, "docker.io/library/app:1", "1")}));
   auto r = LoadArchive(*store, src);
@@ -174,7 +174,7 @@ TEST_P(LoadTest, ExistingNameIsMovedAndReported) {
   EXPECT_FALSE(r->images[0].created);
   ASSERT_TRUE(r->images[0].previous_target.has_value());
   EXPECT_EQ(r->images[0].previous_target->digest, old_img.manifest.desc.digest);
-  auto got = store->GetImage("docker.io/library/app:1");
+  auto got = store->images().GetImage("docker.io/library/app:1");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->target.digest, new_img.manifest.desc.digest);
   EXPECT_EQ(got->labels["keep"], "me");
@@ -253,10 +253,10 @@ TEST_P(LoadTest, DockerArchiveBuildsContainerdsManifest) {
     }
     EXPECT_EQ(r->images[0].target.annotations.at(std::string(kAnnotationRefName)), "3");
     EXPECT_EQ(r->images[1].target.annotations.at(std::string(kAnnotationRefName)), "latest");
-    auto bytes = store->ReadBlob(want, 1 << 20);
+    auto bytes = store->content().ReadBlob(want, 1 << 20);
     ASSERT_TRUE(bytes.ok()) << bytes.status();
     EXPECT_EQ(*bytes, da.manifest_bytes);
-    auto info = store->Info(want);
+    auto info = store->content().Info(want);
     ASSERT_TRUE(info.ok());
     EXPECT_EQ(info->labels["containerd.io/gc.ref.content.l.2"], da.layers[0].digest.str());
   }
@@ -501,7 +501,7 @@ TEST_P(LoadTest, HostileInputIsRejectedAndLeavesTheStoreUnchanged) {
     ASSERT_TRUE(PutRecord(*store, "docker.io/library/keep:1", keep.manifest.desc).ok());
     const auto images_before = ImageMap(*store);
     const auto content_before = ContentDigests(*store);
-    auto labels_before = store->Info(keep.manifest.desc.digest);
+    auto labels_before = store->content().Info(keep.manifest.desc.digest);
     ASSERT_TRUE(labels_before.ok());
 
     LoadOptions opts;
@@ -514,14 +514,14 @@ TEST_P(LoadTest, HostileInputIsRejectedAndLeavesTheStoreUnchanged) {
     EXPECT_THAT(std::string(r.status().message()), HasSubstr(c.want));
 
     EXPECT_EQ(ImageMap(*store), images_before);
-    auto labels_after = store->Info(keep.manifest.desc.digest);
+    auto labels_after = store->content().Info(keep.manifest.desc.digest);
     ASSERT_TRUE(labels_after.ok());
     EXPECT_EQ(labels_after->labels, labels_before->labels);
-    auto leases = store->ListLeases();
+    auto leases = store->leases().ListLeases();
     ASSERT_TRUE(leases.ok());
     EXPECT_TRUE(leases->empty());
     // Whatever the failed load wrote is collectable.
-    ASSERT_TRUE(store->Collect().ok());
+    ASSERT_TRUE(store->collector().Collect().ok());
     EXPECT_EQ(ContentDigests(*store), content_before);
   }
 }

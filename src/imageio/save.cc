@@ -109,7 +109,7 @@ class Saver {
 
  private:
   absl::StatusOr<ExportEntry> Resolve(const std::string& name) {
-    absl::StatusOr<ImageRecord> rec = store_.GetImage(name);
+    absl::StatusOr<ImageRecord> rec = store_.images().GetImage(name);
     if (rec.ok()) {
       if (IsDanglingName(rec->name, rec->target.digest)) return ExportEntry{"", rec->target};
       return ExportEntry{rec->name, rec->target};
@@ -119,13 +119,13 @@ class Saver {
     std::string_view hex = name;
     if (hex.starts_with(Digest::kSha256Prefix)) hex.remove_prefix(Digest::kSha256Prefix.size());
     if (absl::StatusOr<Digest> d = Digest::FromSha256Hex(hex); d.ok()) {
-      RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> all, store_.ListImages());
+      RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> all, store_.images().ListImages());
       for (const ImageRecord& r : all) {
         if (r.target.digest == *d) return ExportEntry{"", r.target};
       }
     }
     if (absl::StatusOr<std::string> normalized = NormalizeDockerRef(name); normalized.ok()) {
-      rec = store_.GetImage(*normalized);
+      rec = store_.images().GetImage(*normalized);
       if (rec.ok()) {
         if (IsDanglingName(rec->name, rec->target.digest)) return ExportEntry{"", rec->target};
         return ExportEntry{rec->name, rec->target};
@@ -137,7 +137,7 @@ class Saver {
 
   // Present size of `d`, or NotFound. Checks it against the descriptor.
   absl::StatusOr<int64_t> Present(const Descriptor& d) {
-    RECLAIM_ASSIGN_OR_RETURN(ContentInfo info, store_.Info(d.digest));
+    RECLAIM_ASSIGN_OR_RETURN(ContentInfo info, store_.content().Info(d.digest));
     if (info.size != d.size) {
       return absl::DataLossError("content " + d.digest.str() + " has " + std::to_string(info.size) +
                                  " bytes, its descriptor says " + std::to_string(d.size));
@@ -146,7 +146,8 @@ class Saver {
   }
 
   absl::StatusOr<std::vector<Descriptor>> ReadChildren(const Descriptor& d) {
-    RECLAIM_ASSIGN_OR_RETURN(std::string bytes, store_.ReadBlob(d.digest, kMaxWalkBlobSize));
+    RECLAIM_ASSIGN_OR_RETURN(std::string bytes,
+                             store_.content().ReadBlob(d.digest, kMaxWalkBlobSize));
     return Children(d, bytes);
   }
 
@@ -247,7 +248,7 @@ class Saver {
     auto it = docker.find(manifest.digest);
     if (it == docker.end()) {
       RECLAIM_ASSIGN_OR_RETURN(std::string bytes,
-                               store_.ReadBlob(manifest.digest, kMaxWalkBlobSize));
+                               store_.content().ReadBlob(manifest.digest, kMaxWalkBlobSize));
       absl::StatusOr<Manifest> m = ParseManifest(bytes);
       if (!m.ok()) {
         return absl::DataLossError("manifest " + manifest.digest.str() + ": " +
@@ -267,7 +268,7 @@ class Saver {
   }
 
   absl::Status CopyBlob(ArchiveWriter& w, const Digest& digest, int64_t size) {
-    RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> r, store_.OpenBlob(digest));
+    RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> r, store_.content().OpenBlob(digest));
     RECLAIM_RETURN_IF_ERROR(w.BeginFile(BlobPath(digest), size, 0444));
     Sha256 hash;
     int64_t copied = 0;

@@ -151,9 +151,9 @@ TEST_P(SaveTest, RoundTripKeepsNamesDigestsAndPresentBlobs) {
     EXPECT_EQ(BlobSet(*b, got[name]), BlobSet(*a, *desc));
   }
   // s390x's manifest travelled, its layers did not exist; ppc64le did not exist.
-  EXPECT_TRUE(b->Info(s390_.manifest.desc.digest).ok());
-  EXPECT_FALSE(b->Info(s390_.layers[0].desc.digest).ok());
-  EXPECT_FALSE(b->Info(ppc_.manifest.desc.digest).ok());
+  EXPECT_TRUE(b->content().Info(s390_.manifest.desc.digest).ok());
+  EXPECT_FALSE(b->content().Info(s390_.layers[0].desc.digest).ok());
+  EXPECT_FALSE(b->content().Info(ppc_.manifest.desc.digest).ok());
 }
 
 TEST_P(SaveTest, LayoutIsSortedDeterministicAndWritesSharedBlobsOnce) {
@@ -240,7 +240,7 @@ TEST_P(SaveTest, ManifestJsonAloneLoadsThroughTheDockerPath) {
   EXPECT_EQ(loaded->format, ArchiveFormat::kDockerArchive);
   ASSERT_EQ(loaded->images.size(), 1u);
   EXPECT_EQ(loaded->images[0].name, "docker.io/library/app:1");
-  auto m = b->ReadBlob(loaded->images[0].target.digest, 1 << 20);
+  auto m = b->content().ReadBlob(loaded->images[0].target.digest, 1 << 20);
   ASSERT_TRUE(m.ok());
   auto parsed = ParseManifest(*m);
   ASSERT_TRUE(parsed.ok());

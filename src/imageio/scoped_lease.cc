@@ -5,6 +5,7 @@
 
 #include "core/status.h"
 #include "core/timestamp.h"
+#include "gc/labels.h"
 
 namespace reclaim {
 
@@ -16,15 +17,16 @@ absl::StatusOr<std::unique_ptr<ScopedLease>> ScopedLease::Create(Store& store, c
   std::string id(prefix);
   for (int shift = 60; shift >= 0; shift -= 4) id += kHex[(r >> shift) & 0xF];
   Labels labels;
-  labels[std::string(kGcExpireLabel)] = FormatRfc3339Nano(clock.Now() + kOperationLeaseExpiry);
-  RECLAIM_RETURN_IF_ERROR(store.CreateLease(id, labels).status());
+  labels[std::string(gc::kLabelExpire)] = FormatRfc3339Nano(clock.Now() + kOperationLeaseExpiry);
+  RECLAIM_RETURN_IF_ERROR(store.leases().CreateLease(id, labels).status());
   return std::unique_ptr<ScopedLease>(new ScopedLease(store, std::move(id)));
 }
 
-ScopedLease::~ScopedLease() { (void)store_.DeleteLease(id_, /*sync=*/false); }
+ScopedLease::~ScopedLease() { (void)store_.leases().DeleteLease(id_, /*sync=*/false); }
 
 absl::Status ScopedLease::Protect(const Digest& digest) {
-  return store_.AddLeaseResource(id_, LeaseResource{LeaseResourceType::kContent, digest.str(), ""});
+  return store_.leases().AddLeaseResource(
+      id_, LeaseResource{LeaseResourceType::kContent, digest.str(), ""});
 }
 
 }  // namespace reclaim

@@ -13,7 +13,7 @@ absl::StatusOr<bool> CommitUnderLease(Store& store, ScopedLease& lease, ContentW
   if (absl::IsAlreadyExists(s)) {
     RECLAIM_RETURN_IF_ERROR(lease.Protect(d.digest));
     if (!labels.empty())
-      RECLAIM_RETURN_IF_ERROR(store.UpdateContentLabels(d.digest, labels).status());
+      RECLAIM_RETURN_IF_ERROR(store.content().UpdateContentLabels(d.digest, labels).status());
     return false;
   }
   RECLAIM_RETURN_IF_ERROR(s);
@@ -34,7 +34,7 @@ absl::StatusOr<LeasedBlob> WriteBlobUnderLease(Store& store, ScopedLease& lease,
   wo.lease_id = lease.id();
   wo.expected_size = d.size;
   wo.expected = d.digest;
-  RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<ContentWriter> w, store.Writer(wo));
+  RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<ContentWriter> w, store.content().Writer(wo));
   RECLAIM_RETURN_IF_ERROR(w->Write(bytes));
   RECLAIM_ASSIGN_OR_RETURN(b.written, CommitUnderLease(store, lease, *w, d, labels));
   return b;
@@ -43,25 +43,25 @@ absl::StatusOr<LeasedBlob> WriteBlobUnderLease(Store& store, ScopedLease& lease,
 absl::StatusOr<ImageUpsert> CreateOrUpdateImage(Store& store, const std::string& name,
                                                 const Descriptor& target) {
   ImageUpsert u;
-  absl::StatusOr<ImageRecord> existing = store.GetImage(name);
+  absl::StatusOr<ImageRecord> existing = store.images().GetImage(name);
   if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
   if (!existing.ok()) {
     ImageRecord rec;
     rec.name = name;
     rec.target = target;
-    absl::StatusOr<ImageRecord> created = store.CreateImage(rec);
+    absl::StatusOr<ImageRecord> created = store.images().CreateImage(rec);
     if (created.ok()) {
       u.created = true;
       return u;
     }
     if (!absl::IsAlreadyExists(created.status())) return created.status();
-    existing = store.GetImage(name);  // lost a race: update instead
+    existing = store.images().GetImage(name);  // lost a race: update instead
     if (!existing.ok()) return existing.status();
   }
   if (existing->target.digest != target.digest) u.previous_target = existing->target;
   ImageRecord rec = *existing;
   rec.target = target;
-  RECLAIM_RETURN_IF_ERROR(store.UpdateImage(rec).status());
+  RECLAIM_RETURN_IF_ERROR(store.images().UpdateImage(rec).status());
   return u;
 }
 

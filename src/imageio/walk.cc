@@ -22,7 +22,7 @@ absl::Status WalkPresentChildrenWithInfo(Store& store, const Descriptor& root,
     Descriptor desc = std::move(stack.back());
     stack.pop_back();
 
-    absl::StatusOr<ContentInfo> info = store.Info(desc.digest);
+    absl::StatusOr<ContentInfo> info = store.content().Info(desc.digest);
     if (!info.ok()) {
       if (absl::IsNotFound(info.status())) continue;
       return info.status();
@@ -30,7 +30,7 @@ absl::Status WalkPresentChildrenWithInfo(Store& store, const Descriptor& root,
     RECLAIM_RETURN_IF_ERROR(fn(desc, *info));
 
     if (!IsManifest(desc.media_type) && !IsIndex(desc.media_type)) continue;
-    absl::StatusOr<std::string> bytes = store.ReadBlob(desc.digest, kMaxWalkBlobSize);
+    absl::StatusOr<std::string> bytes = store.content().ReadBlob(desc.digest, kMaxWalkBlobSize);
     if (!bytes.ok()) {
       if (absl::IsNotFound(bytes.status())) continue;
       return bytes.status();

@@ -161,7 +161,7 @@ absl::StatusOr<ContainerCreateResult> ContainerService::Create(
   if (request.image.empty()) return absl::InvalidArgumentError("image name cannot be blank");
 
   MutexLock lock(&images_.records_mutex());
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> all, store_.ListContainers());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> all, store_.containers().ListContainers());
   if (!name.empty()) {
     for (const ContainerRecord& c : all) {
       if (c.name == name) {
@@ -174,7 +174,7 @@ absl::StatusOr<ContainerCreateResult> ContainerService::Create(
   } else {
     name = GenerateName(all);
   }
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.ListImages());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.images().ListImages());
   RECLAIM_ASSIGN_OR_RETURN(ImageRecord image, ResolveImage(images, request.image));
 
   ContainerRecord record;
@@ -191,14 +191,14 @@ absl::StatusOr<ContainerCreateResult> ContainerService::Create(
     record.labels[kEntrypointLabel] = nlohmann::json(request.entrypoint).dump();
   }
   if (!request.env.empty()) record.labels[kEnvLabel] = nlohmann::json(request.env).dump();
-  RECLAIM_ASSIGN_OR_RETURN(ContainerRecord created, store_.CreateContainer(record));
+  RECLAIM_ASSIGN_OR_RETURN(ContainerRecord created, store_.containers().CreateContainer(record));
   ContainerCreateResult result;
   result.id = created.id;
   return result;
 }
 
 absl::StatusOr<std::vector<ContainerInfo>> ContainerService::List() {
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> all, store_.ListContainers());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> all, store_.containers().ListContainers());
   std::vector<ContainerInfo> out;
   out.reserve(all.size());
   for (const ContainerRecord& c : all) out.push_back(InfoOf(c));
@@ -210,7 +210,7 @@ absl::StatusOr<std::vector<ContainerInfo>> ContainerService::List() {
 }
 
 absl::StatusOr<ContainerInfo> ContainerService::Inspect(std::string_view id_or_name) {
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> all, store_.ListContainers());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> all, store_.containers().ListContainers());
   RECLAIM_ASSIGN_OR_RETURN(ContainerRecord c, Find(all, id_or_name));
   return InfoOf(c);
 }
@@ -218,9 +218,9 @@ absl::StatusOr<ContainerInfo> ContainerService::Inspect(std::string_view id_or_n
 absl::Status ContainerService::Remove(std::string_view id_or_name, bool /*force*/) {
   if (id_or_name.empty()) return absl::InvalidArgumentError("container name cannot be empty");
   MutexLock lock(&images_.records_mutex());
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> all, store_.ListContainers());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> all, store_.containers().ListContainers());
   RECLAIM_ASSIGN_OR_RETURN(ContainerRecord c, Find(all, id_or_name));
-  absl::Status s = store_.DeleteContainer(c.id);
+  absl::Status s = store_.containers().DeleteContainer(c.id);
   if (absl::IsNotFound(s)) return absl::NotFoundError("No such container: " + std::string(id_or_name));
   return s;
 }
@@ -246,14 +246,14 @@ absl::StatusOr<ContainerPruneReport> ContainerService::Prune(const FilterArgs& f
   }
 
   MutexLock lock(&images_.records_mutex());
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> all, store_.ListContainers());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> all, store_.containers().ListContainers());
   ContainerPruneReport report;
   for (const ContainerRecord& c : all) {
     if (until.has_value() && !(c.created_at < *until)) continue;
     const Labels labels = InfoOf(c).labels;
     if (!MatchKVList(filters, "label", labels)) continue;
     if (filters.Contains("label!") && MatchKVList(filters, "label!", labels)) continue;
-    absl::Status s = store_.DeleteContainer(c.id);
+    absl::Status s = store_.containers().DeleteContainer(c.id);
     if (!s.ok() && !absl::IsNotFound(s)) return s;
     report.containers_deleted.push_back(c.id);
   }

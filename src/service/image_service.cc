@@ -174,7 +174,7 @@ ImageService::ImageService(Store& store, ImageServiceOptions options)
 }
 
 absl::StatusOr<ImageRecord> ImageService::Resolve(std::string_view ref_or_id) {
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.ListImages());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.images().ListImages());
   return ResolveImage(images, ref_or_id);
 }
 
@@ -441,7 +441,7 @@ struct ImageView {
 
 absl::StatusOr<ImageView> View(Store& store, BlobParseCache& cache, std::string_view ref_or_id) {
   ImageView v;
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store.ListImages());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store.images().ListImages());
   RECLAIM_ASSIGN_OR_RETURN(v.record, ResolveImage(images, ref_or_id));
   for (const ImageRecord& r : images) {
     if (r.target.digest == v.record.target.digest) v.all.push_back(r);
@@ -451,7 +451,7 @@ absl::StatusOr<ImageView> View(Store& store, BlobParseCache& cache, std::string_
   v.walk = WalkTarget(
       store, v.record.target,
       [&](const Digest& d) {
-        absl::StatusOr<ContentInfo> info = store.Info(d);
+        absl::StatusOr<ContentInfo> info = store.content().Info(d);
         if (!info.ok()) return false;
         v.sizes[d] = info->size;
         return true;
@@ -464,7 +464,7 @@ absl::StatusOr<ImageView> View(Store& store, BlobParseCache& cache, std::string_
                                " was found but does not provide the specified platform");
   }
   const Digest& config = v.walk.configs[v.config].digest;
-  RECLAIM_ASSIGN_OR_RETURN(std::string bytes, store.ReadBlob(config, kMaxConfigSize));
+  RECLAIM_ASSIGN_OR_RETURN(std::string bytes, store.content().ReadBlob(config, kMaxConfigSize));
   RECLAIM_ASSIGN_OR_RETURN(v.config_json, ParseJson(bytes));
   if (!v.config_json.is_object()) v.config_json = nlohmann::json::object();
   return v;
@@ -510,7 +510,8 @@ absl::StatusOr<ImageInspect> ImageService::Inspect(std::string_view ref_or_id) {
   for (const Descriptor& d : v.walk.descriptors) {
     if (seen.insert(d.digest).second) out.size += v.sizes[d.digest];
   }
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<SnapshotUsage> snapshots, store_.ListSnapshots());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<SnapshotUsage> snapshots,
+                           store_.snapshots().ListSnapshots());
   std::set<std::string> chains(v.walk.chain_ids.begin(), v.walk.chain_ids.end());
   for (const SnapshotUsage& s : snapshots) {
     if ((options_.snapshotter.empty() || s.snapshotter == options_.snapshotter) &&
@@ -529,7 +530,7 @@ absl::StatusOr<std::vector<ImageHistoryItem>> ImageService::History(std::string_
   for (size_t i = 1; i < v.walk.descriptors.size(); ++i) {
     if (v.walk.descriptors[i].digest == config && IsManifest(v.walk.descriptors[i - 1].media_type)) {
       absl::StatusOr<std::string> bytes =
-          store_.ReadBlob(v.walk.descriptors[i - 1].digest, kMaxConfigSize);
+          store_.content().ReadBlob(v.walk.descriptors[i - 1].digest, kMaxConfigSize);
       if (bytes.ok()) {
         absl::StatusOr<Manifest> m = ParseManifest(*bytes);
         if (m.ok()) layers = m->layers;
@@ -537,7 +538,8 @@ absl::StatusOr<std::vector<ImageHistoryItem>> ImageService::History(std::string_
       break;
     }
   }
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<SnapshotUsage> snapshots, store_.ListSnapshots());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<SnapshotUsage> snapshots,
+                           store_.snapshots().ListSnapshots());
   std::map<std::string, int64_t> snapshot_size;
   for (const SnapshotUsage& s : snapshots) {
     if (options_.snapshotter.empty() || s.snapshotter == options_.snapshotter) {
@@ -591,7 +593,7 @@ absl::Status ImageService::EnsureDangling(const ImageRecord& from) {
   d.name = DanglingImageName(from.target.digest);
   d.target = from.target;
   d.labels = WithoutNameLabels(from.labels);
-  absl::StatusOr<ImageRecord> created = store_.CreateImage(d);
+  absl::StatusOr<ImageRecord> created = store_.images().CreateImage(d);
   if (created.ok() || absl::IsAlreadyExists(created.status())) return absl::OkStatus();
   return Annotate(created.status(), "failed to create a dangling image for the replaced image " +
                                         from.name + " with digest " + from.target.digest.str());
@@ -616,7 +618,7 @@ absl::StatusOr<std::string> ImageService::Tag(std::string_view source, std::stri
   const std::string name = ref.String();
 
   MutexLock lock(&records_mu_);
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.ListImages());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.images().ListImages());
   RECLAIM_ASSIGN_OR_RETURN(ImageRecord src, ResolveImage(images, source));
   ImageRecord fresh;
   fresh.name = name;
@@ -624,22 +626,22 @@ absl::StatusOr<std::string> ImageService::Tag(std::string_view source, std::stri
   auto existing = std::find_if(images.begin(), images.end(),
                                [&](const ImageRecord& r) { return r.name == name; });
   if (existing == images.end()) {
-    RECLAIM_RETURN_IF_ERROR(store_.CreateImage(fresh).status());
+    RECLAIM_RETURN_IF_ERROR(store_.images().CreateImage(fresh).status());
   } else if (existing->target.digest != src.target.digest) {
     // The old target keeps a dangling record when this was its last name.
     const bool last = std::none_of(images.begin(), images.end(), [&](const ImageRecord& r) {
       return r.name != existing->name && r.target.digest == existing->target.digest;
     });
     if (last) RECLAIM_RETURN_IF_ERROR(EnsureDangling(*existing));
-    absl::Status deleted = store_.DeleteImage(existing->name);
+    absl::Status deleted = store_.images().DeleteImage(existing->name);
     if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
-    RECLAIM_RETURN_IF_ERROR(store_.CreateImage(fresh).status());
+    RECLAIM_RETURN_IF_ERROR(store_.images().CreateImage(fresh).status());
   }
   // The source is no longer dangling.
   const std::string dangling = DanglingImageName(src.target.digest);
   if (name != dangling && std::any_of(images.begin(), images.end(),
                                       [&](const ImageRecord& r) { return r.name == dangling; })) {
-    absl::Status s = store_.DeleteImage(dangling);
+    absl::Status s = store_.images().DeleteImage(dangling);
     if (!s.ok() && !absl::IsNotFound(s)) return s;
   }
   return name;
@@ -648,7 +650,7 @@ absl::StatusOr<std::string> ImageService::Tag(std::string_view source, std::stri
 absl::Status ImageService::DeleteNames(const std::vector<ImageRecord>& records,
                                        std::vector<ReportItem>* items) {
   for (const ImageRecord& r : records) {
-    absl::Status s = store_.DeleteImage(r.name);
+    absl::Status s = store_.images().DeleteImage(r.name);
     if (!s.ok() && !absl::IsNotFound(s)) return s;
     if (!IsDangling(r) && ParseNormalizedNamed(r.name).ok()) {
       items->push_back(ReportItem::Untagged(FamiliarizeStoredName(r.name)));
@@ -676,7 +678,8 @@ absl::StatusOr<std::vector<ReportItem>> ImageService::DeleteAll(
   }
   std::vector<std::string> names;
   for (const ImageRecord& r : all) names.push_back(r.name);
-  RECLAIM_ASSIGN_OR_RETURN(BatchDeleteResult batch, store_.DeleteImagesAndCollect(names));
+  RECLAIM_ASSIGN_OR_RETURN(BatchDeleteResult batch,
+                           store_.collector().DeleteImagesAndCollect(names));
   std::vector<ReportItem> items;
   for (size_t i = 0; i < all.size(); ++i) {
     const absl::Status& s = batch.deletions[i].status;
@@ -693,8 +696,9 @@ absl::StatusOr<std::vector<ReportItem>> ImageService::Remove(std::string_view re
                                                              bool /*noprune*/) {
   if (ref.empty()) return absl::InvalidArgumentError("image name cannot be blank");
   MutexLock lock(&records_mu_);
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.ListImages());
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> containers, store_.ListContainers());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.images().ListImages());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> containers,
+                           store_.containers().ListContainers());
   RECLAIM_ASSIGN_OR_RETURN(ResolvedReferences resolved, ResolveAllReferences(images, ref));
   const std::vector<ImageRecord>& all = resolved.all;
   bool check_stopped = !force;
@@ -742,7 +746,7 @@ absl::StatusOr<std::vector<ReportItem>> ImageService::Remove(std::string_view re
     }
     // The name goes; the content stays for the container under a dangling record.
     if (all.size() == 1) RECLAIM_RETURN_IF_ERROR(EnsureDangling(image));
-    absl::Status s = store_.DeleteImage(image.name);
+    absl::Status s = store_.images().DeleteImage(image.name);
     if (!s.ok() && !absl::IsNotFound(s)) return s;
     return std::vector<ReportItem>{ReportItem::Untagged(parsed.FamiliarString())};
   }
@@ -765,8 +769,8 @@ absl::StatusOr<LoadResult> ImageService::Load(ByteSource& source, const LoadOpti
       continue;
     }
     if (!listed) {
-      RECLAIM_ASSIGN_OR_RETURN(images, store_.ListImages());
-      RECLAIM_ASSIGN_OR_RETURN(containers, store_.ListContainers());
+      RECLAIM_ASSIGN_OR_RETURN(images, store_.images().ListImages());
+      RECLAIM_ASSIGN_OR_RETURN(containers, store_.containers().ListContainers());
       listed = true;
     }
     const Digest& old = loaded.previous_target->digest;
@@ -791,7 +795,7 @@ absl::StatusOr<ImportResult> ImageService::Import(ByteSource& source, const Impo
   if (o.clock == nullptr) o.clock = &clock_;
   RECLAIM_ASSIGN_OR_RETURN(ImportResult result, ImportRootfs(store_, source, o));
   if (result.previous_target.has_value() && result.previous_target->digest != result.target.digest) {
-    RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.ListImages());
+    RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.images().ListImages());
     const Digest& old = result.previous_target->digest;
     if (std::none_of(images.begin(), images.end(),
                      [&](const ImageRecord& r) { return r.target.digest == old; })) {
@@ -807,7 +811,7 @@ absl::StatusOr<ImportResult> ImageService::Import(ByteSource& source, const Impo
 absl::StatusOr<SaveResult> ImageService::Save(const std::vector<std::string>& names,
                                               ByteSink& sink, const SaveOptions& options) {
   ReaderMutexLock lock(&records_mu_);
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.ListImages());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.images().ListImages());
   std::vector<std::string> resolved;
   for (const std::string& n : names) {
     RECLAIM_ASSIGN_OR_RETURN(ImageRecord r, ResolveImage(images, n));

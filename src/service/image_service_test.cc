@@ -29,7 +29,7 @@ using service_testing::TempLocalStore;
 
 std::vector<std::string> RecordNames(Store& store) {
   std::vector<std::string> out;
-  auto images = store.ListImages();
+  auto images = store.images().ListImages();
   EXPECT_TRUE(images.ok());
   if (images.ok()) {
     for (const ImageRecord& r : *images) out.push_back(r.name);
@@ -37,12 +37,12 @@ std::vector<std::string> RecordNames(Store& store) {
   return out;
 }
 
-bool HasRecord(Store& store, const std::string& name) { return store.GetImage(name).ok(); }
+bool HasRecord(Store& store, const std::string& name) { return store.images().GetImage(name).ok(); }
 
 int64_t BlobBytes(Store& store, const std::vector<Digest>& digests) {
   int64_t total = 0;
   for (const Digest& d : digests) {
-    auto info = store.Info(d);
+    auto info = store.content().Info(d);
     EXPECT_TRUE(info.ok()) << d.str();
     if (info.ok()) total += info->size;
   }
@@ -180,20 +180,31 @@ TEST(ImageServiceListTest, Filters) {
 class GatherCountingStore final : public ForwardingStore {
  public:
   GatherCountingStore(Store& base, bool generation)
-      : ForwardingStore(base), generation_(generation) {}
+      : ForwardingStore(base), images_(base.images(), gathers), generation_(generation) {}
   std::atomic<int> gathers{0};
 
   std::string Describe() const override { return "gather-counting " + base().Describe(); }
+  ImageStore& images() override { return images_; }
   absl::StatusOr<uint64_t> StateGeneration() override {
     if (!generation_) return Store::StateGeneration();
     return ForwardingStore::StateGeneration();
   }
-  absl::StatusOr<std::vector<ImageRecord>> ListImages() override {
-    ++gathers;
-    return ForwardingStore::ListImages();
-  }
 
  private:
+  class Images final : public ForwardingImageStore {
+   public:
+    Images(ImageStore& base, std::atomic<int>& gathers)
+        : ForwardingImageStore(base), gathers_(gathers) {}
+    absl::StatusOr<std::vector<ImageRecord>> ListImages() override {
+      ++gathers_;
+      return ForwardingImageStore::ListImages();
+    }
+
+   private:
+    std::atomic<int>& gathers_;
+  };
+
+  Images images_;
   const bool generation_;
 };
 
@@ -247,7 +258,7 @@ TEST(ImageServiceListTest, CachedListFollowsEveryKindOfWrite) {
          EXPECT_EQ(s->containers, 1);
        }},
       {"a layer blob deleted (content only)",
-       [&] { ASSERT_TRUE(root.store().DeleteContent(a1.digest).ok()); },
+       [&] { ASSERT_TRUE(root.store().content().DeleteContent(a1.digest).ok()); },
        [&](const std::vector<ImageSummary>& l) {
          const ImageSummary* s = FindSummary(l, a.digest);
          ASSERT_NE(s, nullptr);
@@ -260,15 +271,16 @@ TEST(ImageServiceListTest, CachedListFollowsEveryKindOfWrite) {
          EXPECT_EQ(s->size, BlobBytes(root.store(), PresentDigests(root.store(), a)));
        }},
       {"a content label update",
-       [&] { ASSERT_TRUE(root.store().UpdateContentLabels(a1.digest, {{"x", "1"}}).ok()); },
+       [&] {
+         ASSERT_TRUE(root.store().content().UpdateContentLabels(a1.digest, {{"x", "1"}}).ok());
+       },
        [&](const std::vector<ImageSummary>& l) { EXPECT_EQ(l.size(), 2u); }},
       {"an image deleted and collected",
        [&] {
-         ASSERT_TRUE(root.store().DeleteImagesAndCollect({"docker.io/library/alpine:3"}).ok());
+         ASSERT_TRUE(
+             root.store().collector().DeleteImagesAndCollect({"docker.io/library/alpine:3"}).ok());
        },
-       [&](const std::vector<ImageSummary>& l) {
-         EXPECT_EQ(FindSummary(l, c.digest), nullptr);
-       }},
+       [&](const std::vector<ImageSummary>& l) { EXPECT_EQ(FindSummary(l, c.digest), nullptr); }},
   };
   const ImageSummary* before_delete = FindSummary(**first, a.digest);
   ASSERT_NE(before_delete, nullptr);
@@ -469,7 +481,7 @@ TEST(ImageServiceTagTest, CreatesMovesAndKeepsDanglingRecords) {
 
   // Moving other:1 away from e: e keeps other:2, so no dangling record.
   ASSERT_TRUE(svc.Tag("src:1", "other", "1").ok());
-  EXPECT_EQ(root.store().GetImage("docker.io/library/other:1")->target.digest, d.digest);
+  EXPECT_EQ(root.store().images().GetImage("docker.io/library/other:1")->target.digest, d.digest);
   EXPECT_FALSE(HasRecord(root.store(), "moby-dangling@" + e.digest.str()));
   // Moving other:2 too: it was e's last name, so e becomes dangling.
   ASSERT_TRUE(svc.Tag("src:1", "other:2", "").ok());
@@ -522,7 +534,7 @@ TEST(ImageServiceTagTest, MovingAUsedNameKeepsTheContainersContent) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(ReportJson(r->report).find("app"), std::string::npos);
   for (const Digest& blob : PresentDigests(root.store(), d)) {
-    EXPECT_TRUE(root.store().Info(blob).ok());
+    EXPECT_TRUE(root.store().content().Info(blob).ok());
   }
   EXPECT_TRUE(HasRecord(root.store(), "moby-dangling@" + d.digest.str()));
 }
@@ -548,13 +560,13 @@ TEST(ImageServiceRemoveTest, UntagOnlyWhileOtherNamesRemain) {
   r = f.svc.Remove("busybox", false, false);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r, std::vector<ReportItem>{ReportItem::Untagged("busybox:latest")});
-  EXPECT_TRUE(f.root.store().Info(d.digest).ok());
+  EXPECT_TRUE(f.root.store().content().Info(d.digest).ok());
   // The last name: untagged and deleted, content collected.
   r = f.svc.Remove("other:1", false, false);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r, (std::vector<ReportItem>{ReportItem::Untagged("other:1"),
                                          ReportItem::Deleted(d.digest.str())}));
-  EXPECT_FALSE(f.root.store().Info(d.digest).ok());
+  EXPECT_FALSE(f.root.store().content().Info(d.digest).ok());
   auto fsck = f.root.store().Fsck(false);
   ASSERT_TRUE(fsck.ok());
   EXPECT_TRUE(fsck->clean());
@@ -594,7 +606,7 @@ TEST(ImageServiceRemoveTest, ConflictsAndForce) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r, std::vector<ReportItem>{ReportItem::Untagged("busybox:latest")});
   EXPECT_EQ(RecordNames(f.root.store()), std::vector<std::string>{"moby-dangling@" + d.digest.str()});
-  EXPECT_TRUE(f.root.store().Info(d.digest).ok());
+  EXPECT_TRUE(f.root.store().content().Info(d.digest).ok());
   auto pruned = f.svc.prune().PruneJson(R"({"dangling":{"true":true}})", {});
   ASSERT_TRUE(pruned.ok());
   EXPECT_TRUE(pruned->report.images_deleted.empty());
@@ -622,7 +634,7 @@ TEST(ImageServiceRemoveTest, ByIdWithSeveralNamesNeedsForce) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r, (std::vector<ReportItem>{ReportItem::Untagged("a:1"), ReportItem::Untagged("b:1"),
                                          ReportItem::Deleted(d.digest.str())}));
-  EXPECT_FALSE(f.root.store().Info(d.digest).ok());
+  EXPECT_FALSE(f.root.store().content().Info(d.digest).ok());
 }
 
 TEST(ImageServiceRemoveTest, DanglingImageByIdAndErrors) {
@@ -673,7 +685,8 @@ TEST(ImageServiceLoadTest, DisplacedTargetUsedByAContainerStaysDangling) {
     StringSource b(SaveArchive("v2", "app:1", {"base", "v2"}, &second));
     loaded = svc.Load(b);
     ASSERT_TRUE(loaded.ok()) << loaded.status();
-    EXPECT_EQ(root.store().GetImage("docker.io/library/app:1")->target.digest, second.digest);
+    EXPECT_EQ(root.store().images().GetImage("docker.io/library/app:1")->target.digest,
+              second.digest);
     EXPECT_EQ(HasRecord(root.store(), "moby-dangling@" + first.digest.str()), used);
   }
 }
@@ -745,13 +758,13 @@ TEST(ImageServiceLoadTest, PruneConcurrentWithLoadLosesNothing) {
     loader.join();
     pruner.join();
     for (int i = 0; i < 3; ++i) {
-      auto rec = root.store().GetImage("docker.io/library/loaded:" + std::to_string(i));
+      auto rec = root.store().images().GetImage("docker.io/library/loaded:" + std::to_string(i));
       ASSERT_TRUE(rec.ok()) << rec.status();
       auto blobs = PresentBlobs(root.store(), rec->target);
       ASSERT_TRUE(blobs.ok());
       EXPECT_EQ(blobs->size(), 4u);  // manifest, config, two layers
       for (const ContentInfo& c : *blobs) {
-        auto bytes = root.store().ReadBlob(c.digest, 1 << 20);
+        auto bytes = root.store().content().ReadBlob(c.digest, 1 << 20);
         EXPECT_TRUE(bytes.ok()) << c.digest.str() << " " << bytes.status();
       }
     }

@@ -6,6 +6,7 @@
 #include "absl/time/time.h"
 #include "core/digest.h"
 #include "core/status.h"
+#include "gc/gc.h"
 
 namespace reclaim {
 namespace {
@@ -333,37 +334,40 @@ absl::Status FakeStore::DeleteLease(std::string_view id, bool sync) {
 
 // ---- collection
 
+// containerd's rules, through gc::Collect over the fake's records.
 CollectResult FakeStore::CollectLocked() {
-  std::set<Digest> marked;
-  std::vector<Digest> stack;
-  auto push = [&](const std::string& s) {
-    absl::StatusOr<Digest> d = Digest::Parse(s);
-    if (d.ok() && blobs_.count(*d) > 0 && marked.insert(*d).second) stack.push_back(*d);
-  };
-  for (const auto& [name, img] : images_) push(img.target.digest.str());
+  gc::GcGraph graph;
+  for (const auto& [name, img] : images_) {
+    graph.images[name] = gc::ImageRecord{img.target.digest.str(), img.labels};
+  }
+  for (const auto& [id, c] : containers_) {
+    graph.containers[id] = gc::ContainerRecord{c.snapshotter, c.snapshot_key, c.labels};
+  }
   for (const auto& [id, lease] : leases_) {
+    gc::LeaseRecord record;
+    record.labels = lease.labels;
     for (const LeaseResource& r : lease.resources) {
-      if (r.type == LeaseResourceType::kContent) push(r.id);
+      if (r.type == LeaseResourceType::kContent) {
+        record.resources.push_back(gc::ResourceId::Content(r.id));
+      }
     }
+    graph.leases[id] = std::move(record);
   }
-  for (const auto& [d, b] : blobs_) {
-    if (b.info.labels.count(std::string(kGcRootLabel)) > 0) push(d.str());
-  }
-  while (!stack.empty()) {
-    const Digest d = stack.back();
-    stack.pop_back();
-    for (const auto& [k, v] : blobs_.at(d).info.labels) {
-      if (std::string_view(k).starts_with("containerd.io/gc.ref.content")) push(v);
-    }
-  }
+  for (const auto& [d, b] : blobs_) graph.content[d.str()] = gc::ContentRecord{b.info.labels};
+  const gc::GcResult gc_result = gc::Collect(graph, absl::Now());
+
   CollectResult result;
-  for (auto it = blobs_.begin(); it != blobs_.end();) {
-    if (marked.count(it->first) == 0) {
-      result.removed_content.push_back(it->second.info);
-      it = blobs_.erase(it);
-    } else {
-      ++it;
-    }
+  for (const std::string& key : gc_result.removed_content) {
+    absl::StatusOr<Digest> d = Digest::Parse(key);
+    if (!d.ok()) continue;
+    auto it = blobs_.find(*d);
+    if (it == blobs_.end()) continue;
+    result.removed_content.push_back(it->second.info);
+    blobs_.erase(it);
+  }
+  for (const std::string& id : gc_result.removed_leases) {
+    leases_.erase(id);
+    result.removed_leases.push_back(id);
   }
   return result;
 }
@@ -374,16 +378,8 @@ absl::StatusOr<CollectResult> FakeStore::Collect() {
 }
 
 absl::StatusOr<BatchDeleteResult> FakeStore::DeleteImagesAndCollect(
-    const std::vector<std::string>& names) {
-  absl::MutexLock l(&mu_);
-  BatchDeleteResult out;
-  for (const std::string& name : names) {
-    ImageDeletion del{name, absl::OkStatus()};
-    if (images_.erase(name) == 0) del.status = absl::NotFoundError("image not found");
-    out.deletions.push_back(del);
-  }
-  out.collected = CollectLocked();
-  return out;
+    const std::vector<std::string>& names, const DeleteAndCollectOptions& options) {
+  return DeleteEachThenCollect(*this, *this, names, options);
 }
 
 }  // namespace reclaim

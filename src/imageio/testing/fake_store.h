@@ -1,9 +1,10 @@
 // File: imageio/testing/fake_store.h
 //
-// FakeStore: an in-memory Store for imageio's unit tests and fuzzer. It keeps
-// the containerd model (images, content with labels, leases, a mark-and-sweep
-// collection following gc.ref.content labels) without any durability, and can
-// inject failures per operation and digest:
+// FakeStore: an in-memory Store for unit tests and the fuzzers. It keeps the
+// containerd model (images, content with labels, containers, leases, and
+// containerd's collection through gc::Collect) without any durability, passes
+// the store role conformance suites (fake_store_test.cc), and can inject
+// failures per operation and digest:
 //
 //   FakeStore store;
 //   store.PutBlob(bytes);                               // content without a writer
@@ -30,7 +31,12 @@
 
 namespace reclaim {
 
-class FakeStore final : public Store {
+class FakeStore final : public Store,
+                        public ImageStore,
+                        public ContentStore,
+                        public ContainerStore,
+                        public LeaseStore,
+                        public Collector {
  public:
   using FaultFn = std::function<absl::Status(std::string_view op, const Digest& digest)>;
 
@@ -49,6 +55,13 @@ class FakeStore final : public Store {
   }
 
   std::string Describe() const override { return "fake"; }
+
+  ImageStore& images() override { return *this; }
+  ContentStore& content() override { return *this; }
+  ContainerStore& containers() override { return *this; }
+  LeaseStore& leases() override { return *this; }
+  SnapshotStore& snapshots() override { return no_snapshots_; }
+  Collector& collector() override { return *this; }
 
   absl::StatusOr<std::vector<ImageRecord>> ListImages() override;
   absl::StatusOr<ImageRecord> GetImage(std::string_view name) override;
@@ -75,12 +88,9 @@ class FakeStore final : public Store {
   absl::Status AddLeaseResource(std::string_view lease_id, const LeaseResource& resource) override;
   absl::Status DeleteLease(std::string_view id, bool sync) override;
 
-  absl::StatusOr<std::vector<SnapshotUsage>> ListSnapshots() override {
-    return std::vector<SnapshotUsage>();
-  }
-
+  // The records one by one, the hook, then one collection.
   absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
-      const std::vector<std::string>& names) override;
+      const std::vector<std::string>& names, const DeleteAndCollectOptions& options) override;
   absl::StatusOr<CollectResult> Collect() override;
 
  private:
@@ -103,6 +113,7 @@ class FakeStore final : public Store {
   std::map<std::string, Lease, std::less<>> leases_ ABSL_GUARDED_BY(mu_);
   int open_writers_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t tick_ ABSL_GUARDED_BY(mu_) = 0;
+  NoSnapshots no_snapshots_;
 };
 
 }  // namespace reclaim

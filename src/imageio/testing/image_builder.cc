@@ -61,7 +61,7 @@ TestIndex MakeTestIndex(const std::vector<TestImage>& images) {
 absl::Status PutTestBlob(Store& store, const TestBlob& blob, const Labels& labels) {
   WriterOptions o;
   o.ref = "test-" + std::string(blob.desc.digest.hex());
-  RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<ContentWriter> w, store.Writer(o));
+  RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<ContentWriter> w, store.content().Writer(o));
   RECLAIM_RETURN_IF_ERROR(w->Write(blob.bytes));
   absl::Status s = w->Commit(blob.desc.size, blob.desc.digest, labels);
   if (absl::IsAlreadyExists(s)) return absl::OkStatus();
@@ -87,7 +87,7 @@ absl::Status PutRecord(Store& store, const std::string& name, const Descriptor& 
   ImageRecord r;
   r.name = name;
   r.target = target;
-  return store.CreateImage(r).status();
+  return store.images().CreateImage(r).status();
 }
 
 }  // namespace reclaim

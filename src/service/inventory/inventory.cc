@@ -40,7 +40,7 @@ absl::StatusOr<std::shared_ptr<const ConfigSummary>> ReadConfig(Store& store, co
   if (cache != nullptr) {
     if (auto hit = cache->FindConfig(digest)) return hit;
   }
-  RECLAIM_ASSIGN_OR_RETURN(std::string bytes, store.ReadBlob(digest, kMaxParsedBlobSize));
+  RECLAIM_ASSIGN_OR_RETURN(std::string bytes, store.content().ReadBlob(digest, kMaxParsedBlobSize));
   absl::StatusOr<ConfigSummary> summary = ParseConfigSummary(bytes);
   if (!summary.ok()) return Annotate(summary.status(), "config " + digest.str());
   if (cache != nullptr) return cache->PutConfig(digest, *std::move(summary));
@@ -52,7 +52,8 @@ absl::StatusOr<std::shared_ptr<const std::vector<Descriptor>>> ReadChildren(
   if (cache != nullptr) {
     if (auto hit = cache->FindChildren(desc)) return hit;
   }
-  RECLAIM_ASSIGN_OR_RETURN(std::string bytes, store.ReadBlob(desc.digest, kMaxParsedBlobSize));
+  RECLAIM_ASSIGN_OR_RETURN(std::string bytes,
+                           store.content().ReadBlob(desc.digest, kMaxParsedBlobSize));
   RECLAIM_ASSIGN_OR_RETURN(std::vector<Descriptor> children, Children(desc, bytes));
   if (cache != nullptr) return cache->PutChildren(desc, std::move(children));
   return std::make_shared<const std::vector<Descriptor>>(std::move(children));
@@ -244,7 +245,7 @@ absl::StatusOr<Inventory> GatherInventory(Store& store, const InventoryOptions& 
   {
     // The records move straight into the inventory; the listing's vector is
     // freed before anything else is built.
-    RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store.ListImages());
+    RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store.images().ListImages());
     inv.images.reserve(images.size());
     for (ImageRecord& record : images) {
       ImageInventory image;
@@ -259,10 +260,11 @@ absl::StatusOr<Inventory> GatherInventory(Store& store, const InventoryOptions& 
           gc::ImageRecord{image.record.target.digest.str(), image.record.labels};
     }
   }
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> containers, store.ListContainers());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> containers,
+                           store.containers().ListContainers());
   absl::flat_hash_set<Digest> present;
   {
-    RECLAIM_ASSIGN_OR_RETURN(std::vector<ContentInfo> content, store.ListContent());
+    RECLAIM_ASSIGN_OR_RETURN(std::vector<ContentInfo> content, store.content().ListContent());
     present.reserve(content.size());
     if (options.gc_graph) inv.graph.content.reserve(content.size());
     for (ContentInfo& c : content) {
@@ -275,9 +277,9 @@ absl::StatusOr<Inventory> GatherInventory(Store& store, const InventoryOptions& 
   }
   std::vector<Lease> leases;
   if (options.gc_graph) {
-    RECLAIM_ASSIGN_OR_RETURN(leases, store.ListLeases());
+    RECLAIM_ASSIGN_OR_RETURN(leases, store.leases().ListLeases());
   }
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<SnapshotUsage> snapshots, store.ListSnapshots());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<SnapshotUsage> snapshots, store.snapshots().ListSnapshots());
 
   for (Lease& l : leases) {
     gc::LeaseRecord record;

@@ -106,7 +106,8 @@ TEST(WalkTargetTest, PreOrderSkipsAbsentBlobsAndMarksAttestations) {
   const Descriptor index = b.Index({m1, absent, m2, att, m1});
 
   TargetWalk walk = WalkTarget(
-      root.store(), index, [&](const Digest& d) { return root.store().Info(d).ok(); }, nullptr);
+      root.store(), index, [&](const Digest& d) { return root.store().content().Info(d).ok(); },
+      nullptr);
   ASSERT_TRUE(walk.error.ok()) << walk.error;
   // index, m1 (config, 2 layers), m2 (config, 2 layers; "base" is shared), att (config,
   // statement), m1 again: duplicates kept.
@@ -160,7 +161,10 @@ TEST(GatherInventoryTest, OnePassOneWalkPerDistinctTarget) {
   b.Name("other:1", other);
   b.Dangling(other);
   b.Container(GraphBuilder::ContainerId("c"), "shared:1", shared.digest, {{"l", "v"}});
-  ASSERT_TRUE(root.store().CreateLease("lease-1", {{"containerd.io/gc.expire", "2999-01-01T00:00:00Z"}}).ok());
+  ASSERT_TRUE(root.store()
+                  .leases()
+                  .CreateLease("lease-1", {{"containerd.io/gc.expire", "2999-01-01T00:00:00Z"}})
+                  .ok());
 
   for (int parallelism : {1, 4}) {
     CountingStore counting(root.store());

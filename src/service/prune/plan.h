@@ -9,7 +9,7 @@
 //
 //   RECLAIM_ASSIGN_OR_RETURN(PruneOptions opts, ParsePruneOptions(filters, now, zone));
 //   Plan plan = PlanPrune(inventory, opts);             // dry-run: plan.report
-//   ... store.DeleteImagesAndCollect(plan.NamesToDelete()) ...
+//   ... store.collector().DeleteImagesAndCollect(plan.NamesToDelete()) ...
 //   Report r = BuildReport(plan, result.deletions, removed_blobs, removed_chain_ids);
 //
 // The planner is a sequence of stages over one PlanState (stages.h), one

@@ -85,7 +85,7 @@ void SelectSnapshotLabelReleases(PlanState& state) {
   const size_t n = plan.decisions.size();
   state.snapshot_label = inventory.snapshotter.empty()
                              ? ""
-                             : std::string(kGcRefSnapshotPrefix) + inventory.snapshotter;
+                             : std::string(gc::kLabelSnapshotRef) + inventory.snapshotter;
   if (!state.snapshot_label.empty()) {
     absl::flat_hash_set<absl::string_view> kept_configs;
     std::vector<bool> is_pruned(n, false);

@@ -60,8 +60,9 @@ RecordsSnapshot SnapshotOf(const Inventory& inventory) {
 
 // True when the image or container records differ from `seen`.
 absl::StatusOr<bool> RecordsMoved(Store& store, const RecordsSnapshot& seen) {
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store.ListImages());
-  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> containers, store.ListContainers());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store.images().ListImages());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> containers,
+                           store.containers().ListContainers());
   if (images.size() != seen.images.size() || containers.size() != seen.containers.size()) {
     return true;
   }
@@ -195,7 +196,8 @@ void PruneService::ReleaseSnapshotLabels(const std::vector<SnapshotLabelRelease>
     const bool all_deleted = std::all_of(r.images.begin(), r.images.end(),
                                          [&](const std::string& n) { return deleted.contains(n); });
     if (!all_deleted) continue;
-    absl::StatusOr<ContentInfo> updated = store_.UpdateContentLabels(r.config, {{r.label, ""}});
+    absl::StatusOr<ContentInfo> updated =
+        store_.content().UpdateContentLabels(r.config, {{r.label, ""}});
     if (updated.ok()) {
       released->push_back(r.config);
     } else if (!absl::IsNotFound(updated.status())) {  // NotFound: the config is already gone
@@ -256,14 +258,15 @@ absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
       }
     }
     RECLAIM_RETURN_IF_ERROR(CheckCancelled(request.cancel, "image prune"));
+    DeleteAndCollectOptions delete_options;
+    if (!result.plan.snapshot_label_releases.empty()) {
+      delete_options.after_deletions = [&](const std::vector<ImageDeletion>& outcome) {
+        ReleaseSnapshotLabels(result.plan.snapshot_label_releases, outcome, &released,
+                              &release_errors);
+      };
+    }
     absl::StatusOr<BatchDeleteResult> deleted =
-        result.plan.snapshot_label_releases.empty()
-            ? store_.DeleteImagesAndCollect(result.plan.NamesToDelete())
-            : store_.DeleteImagesThenCollect(
-                  result.plan.NamesToDelete(), [&](const std::vector<ImageDeletion>& outcome) {
-                    ReleaseSnapshotLabels(result.plan.snapshot_label_releases, outcome, &released,
-                                          &release_errors);
-                  });
+        store_.collector().DeleteImagesAndCollect(result.plan.NamesToDelete(), delete_options);
     if (!deleted.ok()) return Annotate(deleted.status(), "image prune: deleting images");
     batch = *std::move(deleted);
   }

@@ -18,11 +18,11 @@
 //      without one: the image and container records are compared with those
 //      the inventory saw) and, if anything moved, the inventory is gathered and
 //      planned again; then the planned names are deleted with
-//      Store::DeleteImagesAndCollect: one batch, ONE collection;
+//      Collector::DeleteImagesAndCollect: one batch, ONE collection;
 //      On a store with snapshots, the planned snapshot labels
 //      (Plan::snapshot_label_releases, specs/prune.md §5.5) are removed between
 //      the deletions and the collection, for configs whose pruned records were
-//      all deleted (Store::DeleteImagesThenCollect);
+//      all deleted (DeleteAndCollectOptions::after_deletions);
 //   6. report: BuildReport from what the collection really removed (the plan's
 //      report when everything went as planned), with the labels released.
 // The CancelToken is checked between phases, and last just before the delete:

@@ -42,7 +42,7 @@ std::vector<std::string> Untagged(const Report& r) {
 
 std::vector<std::string> FamiliarNames(Store& store) {
   std::vector<std::string> out;
-  auto images = store.ListImages();
+  auto images = store.images().ListImages();
   EXPECT_TRUE(images.ok()) << images.status();
   if (!images.ok()) return out;
   for (const ImageRecord& r : *images) out.push_back(ImageFamiliarName(r));
@@ -52,7 +52,7 @@ std::vector<std::string> FamiliarNames(Store& store) {
 
 std::map<Digest, int64_t> Blobs(Store& store) {
   std::map<Digest, int64_t> out;
-  auto content = store.ListContent();
+  auto content = store.content().ListContent();
   EXPECT_TRUE(content.ok()) << content.status();
   if (content.ok()) {
     for (const ContentInfo& c : *content) out[c.digest] = c.size;
@@ -146,7 +146,7 @@ TEST(PruneExecutorTest, WorkedExamples) {
     EXPECT_EQ(FamiliarNames(root.store()), kept);
     // The image's content goes only when its last name goes.
     const bool gone = ex.kept.empty();
-    EXPECT_EQ(root.store().Info(d.digest).ok(), !gone);
+    EXPECT_EQ(root.store().content().Info(d.digest).ok(), !gone);
     auto fsck = root.store().Fsck(false);
     ASSERT_TRUE(fsck.ok());
     EXPECT_TRUE(fsck->clean());
@@ -251,8 +251,8 @@ TEST(PruneExecutorTest, LeasesAreKeptAndProtectTheirContent) {
   PruneService prune(root.store());
   const Report report = DryRunThenPrune(root.store(), prune, AllFilters());
   EXPECT_EQ(Untagged(report), std::vector<std::string>{"d:1"});
-  EXPECT_TRUE(root.store().Info(leased.digest).ok());
-  auto leases = root.store().ListLeases();
+  EXPECT_TRUE(root.store().content().Info(leased.digest).ok());
+  auto leases = root.store().leases().ListLeases();
   ASSERT_TRUE(leases.ok());
   ASSERT_EQ(leases->size(), 1u);
   EXPECT_EQ((*leases)[0].id, "pull-in-flight");
@@ -492,7 +492,7 @@ TEST(PruneExecutorTest, RecordsChangedAfterPlanningArePlannedAgain) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->report.images_deleted.empty());
   EXPECT_EQ(FamiliarNames(root.store()), std::vector<std::string>{"a:1"});
-  EXPECT_TRUE(root.store().Info(d.digest).ok());
+  EXPECT_TRUE(root.store().content().Info(d.digest).ok());
 }
 
 // A LocalStore that hides its records generation.
@@ -522,11 +522,11 @@ TEST(PruneExecutorTest, WithoutAGenerationMovedRecordsArePlannedAgain) {
        {"a:1"}},
       {"a:1 is repointed",
        [](TempLocalStore& root, auto&, const auto&, const Descriptor& e) {
-         auto r = root.store().GetImage("docker.io/library/a:1");
+         auto r = root.store().images().GetImage("docker.io/library/a:1");
          EXPECT_TRUE(r.ok());
          ImageRecord moved = *r;
          moved.target = e;
-         EXPECT_TRUE(root.store().UpdateImage(moved).ok());
+         EXPECT_TRUE(root.store().images().UpdateImage(moved).ok());
          return true;
        },
        {},
@@ -652,7 +652,7 @@ void Generate(std::mt19937& rng, GraphBuilder& b, Store& store, int round) {
   // Sometimes a used tag moves to another target and the old one keeps a
   // dangling record, as `docker tag` / load do.
   if (pick(2) == 0) {
-    auto images = store.ListImages();
+    auto images = store.images().ListImages();
     ASSERT_TRUE(images.ok());
     for (const ImageRecord& r : *images) {
       if (r.name.starts_with(kDanglingPrefix) || pick(3) != 0) continue;
@@ -662,9 +662,9 @@ void Generate(std::mt19937& rng, GraphBuilder& b, Store& store, int round) {
       moved.target = to;
       moved.target.annotations.clear();
       moved.target.platform.reset();
-      ASSERT_TRUE(store.UpdateImage(moved).ok());
+      ASSERT_TRUE(store.images().UpdateImage(moved).ok());
       bool still_named = false;
-      auto now = store.ListImages();
+      auto now = store.images().ListImages();
       ASSERT_TRUE(now.ok());
       for (const ImageRecord& o : *now) still_named |= o.target.digest == r.target.digest;
       if (!still_named) b.Dangling(r.target);
@@ -673,11 +673,14 @@ void Generate(std::mt19937& rng, GraphBuilder& b, Store& store, int round) {
   }
   if (pick(4) == 0) {
     // An operation in flight holds one layer.
-    ASSERT_TRUE(store.CreateLease("op", {{"containerd.io/gc.expire", "2999-01-01T00:00:00Z"}}).ok());
-    ASSERT_TRUE(store
-                    .AddLeaseResource("op", {LeaseResourceType::kContent,
-                                             b.Layer(layer_pool[pick(layer_pool.size())]).digest.str(), ""})
+    ASSERT_TRUE(store.leases()
+                    .CreateLease("op", {{"containerd.io/gc.expire", "2999-01-01T00:00:00Z"}})
                     .ok());
+    ASSERT_TRUE(
+        store.leases()
+            .AddLeaseResource("op", {LeaseResourceType::kContent,
+                                     b.Layer(layer_pool[pick(layer_pool.size())]).digest.str(), ""})
+            .ok());
   }
 }
 
@@ -720,7 +723,7 @@ TEST(PruneExecutorPropertyTest, RandomStores) {
     pruned_total += static_cast<int>(Untagged(report).size());
     rounds_with_kept_used += before_inv->containers.empty() ? 0 : 1;
     const std::map<Digest, int64_t> after = Blobs(root.store());
-    auto remaining = root.store().ListImages();
+    auto remaining = root.store().images().ListImages();
     ASSERT_TRUE(remaining.ok());
     for (const ImageRecord& r : *remaining) {
       for (const Digest& d : blobs_of_name[r.name]) {

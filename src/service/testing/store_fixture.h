@@ -189,7 +189,7 @@ class GraphBuilder {
     ImageRecord r;
     r.name = stored;
     r.target = Strip(target);
-    auto s = store_.CreateImage(r);
+    auto s = store_.images().CreateImage(r);
     if (!s.ok()) ADD_FAILURE() << "CreateImage " << stored << ": " << s.status();
     return stored;
   }
@@ -197,7 +197,7 @@ class GraphBuilder {
     ImageRecord r;
     r.name = std::string(kDanglingPrefix) + target.digest.str();
     r.target = Strip(target);
-    auto s = store_.CreateImage(r);
+    auto s = store_.images().CreateImage(r);
     if (!s.ok()) ADD_FAILURE() << "CreateImage " << r.name << ": " << s.status();
     return r.name;
   }
@@ -211,7 +211,7 @@ class GraphBuilder {
     c.image = image;
     c.image_id = image_id;
     c.labels = std::move(labels);
-    auto s = store_.CreateContainer(c);
+    auto s = store_.containers().CreateContainer(c);
     if (!s.ok()) ADD_FAILURE() << "CreateContainer " << id << ": " << s.status();
   }
 
@@ -245,39 +245,59 @@ class GraphBuilder {
 // per-blob round trips and that a prune collects once.
 class CountingStore final : public ForwardingStore {
  public:
-  explicit CountingStore(Store& base) : ForwardingStore(base) {}
+  explicit CountingStore(Store& base)
+      : ForwardingStore(base),
+        content_(base.content(), *this),
+        collector_(base.collector(), *this) {}
   std::atomic<int> read_blobs{0};
   std::atomic<int> infos{0};
   std::atomic<int> collections{0};
 
   std::string Describe() const override { return "counting " + base().Describe(); }
-  absl::StatusOr<ContentInfo> Info(const Digest& d) override {
-    ++infos;
-    return ForwardingStore::Info(d);
-  }
-  absl::StatusOr<std::string> ReadBlob(const Digest& d, int64_t max) override {
-    ++read_blobs;
-    return ForwardingStore::ReadBlob(d, max);
-  }
-  absl::StatusOr<std::unique_ptr<BlobReader>> OpenBlob(const Digest& d) override {
-    ++read_blobs;
-    return ForwardingStore::OpenBlob(d);
-  }
-  absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
-      const std::vector<std::string>& names) override {
-    ++collections;
-    return ForwardingStore::DeleteImagesAndCollect(names);
-  }
-  absl::StatusOr<CollectResult> Collect() override {
-    ++collections;
-    return ForwardingStore::Collect();
-  }
-  absl::StatusOr<BatchDeleteResult> DeleteImagesThenCollect(
-      const std::vector<std::string>& names,
-      const std::function<void(const std::vector<ImageDeletion>&)>& after_deletions) override {
-    ++collections;
-    return ForwardingStore::DeleteImagesThenCollect(names, after_deletions);
-  }
+  ContentStore& content() override { return content_; }
+  Collector& collector() override { return collector_; }
+
+ private:
+  class Content final : public ForwardingContentStore {
+   public:
+    Content(ContentStore& base, CountingStore& counts)
+        : ForwardingContentStore(base), counts_(counts) {}
+    absl::StatusOr<ContentInfo> Info(const Digest& d) override {
+      ++counts_.infos;
+      return ForwardingContentStore::Info(d);
+    }
+    absl::StatusOr<std::string> ReadBlob(const Digest& d, int64_t max) override {
+      ++counts_.read_blobs;
+      return ForwardingContentStore::ReadBlob(d, max);
+    }
+    absl::StatusOr<std::unique_ptr<BlobReader>> OpenBlob(const Digest& d) override {
+      ++counts_.read_blobs;
+      return ForwardingContentStore::OpenBlob(d);
+    }
+
+   private:
+    CountingStore& counts_;
+  };
+  class Collections final : public Collector {
+   public:
+    Collections(Collector& base, CountingStore& counts) : base_(base), counts_(counts) {}
+    absl::StatusOr<CollectResult> Collect() override {
+      ++counts_.collections;
+      return base_.Collect();
+    }
+    absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
+        const std::vector<std::string>& names, const DeleteAndCollectOptions& options) override {
+      ++counts_.collections;
+      return base_.DeleteImagesAndCollect(names, options);
+    }
+
+   private:
+    Collector& base_;
+    CountingStore& counts_;
+  };
+
+  Content content_;
+  Collections collector_;
 };
 
 }  // namespace reclaim::service_testing

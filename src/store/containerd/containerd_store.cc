@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/status.h"
+#include "gc/labels.h"
 #include "github.com/containerd/containerd/api/services/containers/v1/containers.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/content/v1/content.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
@@ -701,7 +702,7 @@ absl::StatusOr<CollectResult> ContainerdStore::CollectAround(const std::function
                             std::to_string(collect_seq_.fetch_add(1)) + "-" +
                             std::to_string(absl::ToUnixNanos(start));
   RECLAIM_RETURN_IF_ERROR(
-      CreateLease(lease, {{std::string(kGcExpireLabel),
+      CreateLease(lease, {{std::string(gc::kLabelExpire),
                            absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", start + absl::Hours(1),
                                             absl::UTCTimeZone())}})
           .status());
@@ -722,13 +723,7 @@ absl::StatusOr<CollectResult> ContainerdStore::Collect() {
 }
 
 absl::StatusOr<BatchDeleteResult> ContainerdStore::DeleteImagesAndCollect(
-    const std::vector<std::string>& names) {
-  return DeleteImagesThenCollect(names, nullptr);
-}
-
-absl::StatusOr<BatchDeleteResult> ContainerdStore::DeleteImagesThenCollect(
-    const std::vector<std::string>& names,
-    const std::function<void(const std::vector<ImageDeletion>&)>& after_deletions) {
+    const std::vector<std::string>& names, const DeleteAndCollectOptions& options) {
   BatchDeleteResult result;
   result.deletions.reserve(names.size());
   // One at a time: each Images.Delete is a metadata transaction that containerd
@@ -737,7 +732,9 @@ absl::StatusOr<BatchDeleteResult> ContainerdStore::DeleteImagesThenCollect(
                              for (const std::string& name : names) {
                                result.deletions.push_back(ImageDeletion{name, DeleteImage(name)});
                              }
-                             if (after_deletions) after_deletions(result.deletions);
+                             if (options.after_deletions) {
+                               options.after_deletions(result.deletions);
+                             }
                            }));
   return result;
 }

@@ -69,7 +69,15 @@ struct ContainerdStoreOptions {
   int max_receive_bytes = 64 << 20;
 };
 
-class ContainerdStore final : public Store {
+// ContainerdStore provides every role, each over the containerd service of
+// the same name.
+class ContainerdStore final : public Store,
+                              public ImageStore,
+                              public ContentStore,
+                              public ContainerStore,
+                              public LeaseStore,
+                              public SnapshotStore,
+                              public Collector {
  public:
   // Connects and checks the daemon answers (Version.Version). Unavailable,
   // naming the socket, when it does not.
@@ -81,6 +89,13 @@ class ContainerdStore final : public Store {
   const std::string& server_version() const { return server_version_; }
 
   std::string Describe() const override;
+
+  ImageStore& images() override { return *this; }
+  ContentStore& content() override { return *this; }
+  ContainerStore& containers() override { return *this; }
+  LeaseStore& leases() override { return *this; }
+  SnapshotStore& snapshots() override { return *this; }
+  Collector& collector() override { return *this; }
 
   absl::StatusOr<std::vector<ImageRecord>> ListImages() override;
   absl::StatusOr<ImageRecord> GetImage(std::string_view name) override;
@@ -110,14 +125,11 @@ class ContainerdStore final : public Store {
   // The configured snapshotter's snapshots with their parent, labels and usage.
   absl::StatusOr<std::vector<SnapshotUsage>> ListSnapshots() override;
 
-  absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
-      const std::vector<std::string>& names) override;
   absl::StatusOr<CollectResult> Collect() override;
-  // The deletions and `after_deletions` both run inside the one collection's
-  // before/after listings.
-  absl::StatusOr<BatchDeleteResult> DeleteImagesThenCollect(
-      const std::vector<std::string>& names,
-      const std::function<void(const std::vector<ImageDeletion>&)>& after_deletions) override;
+  // The deletions and `options.after_deletions` both run inside the one
+  // collection's before/after listings.
+  absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
+      const std::vector<std::string>& names, const DeleteAndCollectOptions& options) override;
 
  private:
   class GrpcWriter;

@@ -27,7 +27,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "store/conformance.h"
+#include "store/conformance/conformance.h"
 
 namespace reclaim {
 namespace {
@@ -169,7 +169,7 @@ class Daemon : public ::testing::Environment {
     o.ns = "reclaim-test-start";
     auto store = ContainerdStore::Open(o);
     ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE((*store)->Collect().ok());
+    ASSERT_TRUE((*store)->collector().Collect().ok());
     Purge(**store, o.ns);
   }
 
@@ -204,25 +204,26 @@ absl::StatusOr<std::unique_ptr<ContainerdStore>> OpenIn(const std::string& ns) {
 // starts: containerd collects on its own shortly after any deletion (in any
 // namespace), which would take the next test's unleased blobs with it.
 void Purge(ContainerdStore& s, const std::string& ns) {
-  if (auto cs = s.ListContainers(); cs.ok()) {
-    for (const auto& c : *cs) EXPECT_TRUE(s.DeleteContainer(c.id).ok());
+  if (auto cs = s.containers().ListContainers(); cs.ok()) {
+    for (const auto& c : *cs) EXPECT_TRUE(s.containers().DeleteContainer(c.id).ok());
   }
-  if (auto is = s.ListImages(); is.ok()) {
-    for (const auto& i : *is) EXPECT_TRUE(s.DeleteImage(i.name).ok());
+  if (auto is = s.images().ListImages(); is.ok()) {
+    for (const auto& i : *is) EXPECT_TRUE(s.images().DeleteImage(i.name).ok());
   }
-  if (auto ls = s.ListLeases(); ls.ok()) {
-    for (const auto& l : *ls) EXPECT_TRUE(s.DeleteLease(l.id, false).ok());
+  if (auto ls = s.leases().ListLeases(); ls.ok()) {
+    for (const auto& l : *ls) EXPECT_TRUE(s.leases().DeleteLease(l.id, false).ok());
   }
-  EXPECT_TRUE(s.Collect().ok());
-  if (auto blobs = s.ListContent(); blobs.ok()) {
-    for (const auto& b : *blobs) EXPECT_TRUE(s.DeleteContent(b.digest).ok());  // gc.root ones
+  EXPECT_TRUE(s.collector().Collect().ok());
+  if (auto blobs = s.content().ListContent(); blobs.ok()) {
+    for (const auto& b : *blobs)
+      EXPECT_TRUE(s.content().DeleteContent(b.digest).ok());  // gc.root ones
   }
   auto channel =
       grpc::CreateChannel("unix://" + Daemon::socket(), grpc::InsecureChannelCredentials());
   namespace snapspb = containerd::services::snapshots::v1;
   auto snaps = snapspb::Snapshots::NewStub(channel);
   for (int round = 0; round < 20; ++round) {  // children before parents
-    auto snapshots = s.ListSnapshots();
+    auto snapshots = s.snapshots().ListSnapshots();
     if (!snapshots.ok() || snapshots->empty()) break;
     for (const auto& sn : *snapshots) {
       grpc::ClientContext ctx;
@@ -235,7 +236,7 @@ void Purge(ContainerdStore& s, const std::string& ns) {
       (void)snaps->Remove(&ctx, req, &resp);
     }
   }
-  EXPECT_TRUE(s.Collect().ok());
+  EXPECT_TRUE(s.collector().Collect().ok());
   namespace nspb = containerd::services::namespaces::v1;
   auto namespaces = nspb::Namespaces::NewStub(channel);
   grpc::ClientContext ctx;
@@ -266,10 +267,8 @@ class ContainerdFixture : public StoreFixture {
   std::unique_ptr<ContainerdStore> store_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Containerd, StoreConformance,
-                         ::testing::Values(StoreFactory{
-                             "containerd", [] { return std::make_unique<ContainerdFixture>(); }}),
-                         [](const auto& info) { return info.param.name; });
+RECLAIM_INSTANTIATE_STORE_CONFORMANCE(
+    Containerd, (StoreFactory{"containerd", [] { return std::make_unique<ContainerdFixture>(); }}));
 
 // ---------------------------------------------------------------- own tests
 
@@ -371,9 +370,9 @@ TEST_F(ContainerdStoreTest, SeesImagesAndContainersMadeByCtrAndCollectsTheirSnap
   Ctr("containers create docker.io/library/imp-b:1 c1");
   // ctr leaves garbage (the archive's index.json blob) that containerd
   // collects on its own at some point: settle it before measuring.
-  ASSERT_TRUE(store().Collect().ok());
+  ASSERT_TRUE(store().collector().Collect().ok());
 
-  auto images = store().ListImages();
+  auto images = store().images().ListImages();
   ASSERT_TRUE(images.ok()) << images.status();
   ASSERT_EQ(images->size(), 2u);
   EXPECT_EQ((*images)[0].name, "docker.io/library/imp-a:1");
@@ -381,7 +380,7 @@ TEST_F(ContainerdStoreTest, SeesImagesAndContainersMadeByCtrAndCollectsTheirSnap
   EXPECT_EQ((*images)[0].target.size, a.manifest.size);
   EXPECT_EQ((*images)[1].target.digest, b.manifest.digest);
 
-  auto containers = store().ListContainers();
+  auto containers = store().containers().ListContainers();
   ASSERT_TRUE(containers.ok()) << containers.status();
   ASSERT_EQ(containers->size(), 1u);
   const ContainerRecord& c = (*containers)[0];
@@ -393,7 +392,7 @@ TEST_F(ContainerdStoreTest, SeesImagesAndContainersMadeByCtrAndCollectsTheirSnap
   EXPECT_EQ(c.snapshot_key, "c1");
   EXPECT_NE(c.created_at, absl::InfinitePast());
 
-  auto snaps = store().ListSnapshots();
+  auto snaps = store().snapshots().ListSnapshots();
   ASSERT_TRUE(snaps.ok()) << snaps.status();
   ASSERT_EQ(snaps->size(), 3u);  // a's layer, b's layer, c1 on b's layer
   std::map<std::string, SnapshotUsage> by_key;
@@ -406,14 +405,14 @@ TEST_F(ContainerdStoreTest, SeesImagesAndContainersMadeByCtrAndCollectsTheirSnap
   EXPECT_EQ(by_key[a.chain_id].snapshotter, "overlayfs");
 
   // The unpacker's gc.ref labels are what the collection follows.
-  auto config = store().Info(a.config.digest);
+  auto config = store().content().Info(a.config.digest);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->labels.at("containerd.io/gc.ref.snapshot.overlayfs"), a.chain_id);
 
   // Both images go; a's snapshot goes with its blobs, c1 keeps b's snapshot
   // chain (a container protects snapshots, never an image's blobs).
-  auto batch = store().DeleteImagesAndCollect({"docker.io/library/imp-a:1",
-                                               "docker.io/library/imp-b:1"});
+  auto batch = store().collector().DeleteImagesAndCollect(
+      {"docker.io/library/imp-a:1", "docker.io/library/imp-b:1"});
   ASSERT_TRUE(batch.ok()) << batch.status();
   for (const auto& d : batch->deletions) EXPECT_TRUE(d.status.ok()) << d.name << ": " << d.status;
   EXPECT_EQ(Digests(batch->collected.removed_content),
@@ -424,16 +423,16 @@ TEST_F(ContainerdStoreTest, SeesImagesAndContainersMadeByCtrAndCollectsTheirSnap
   EXPECT_EQ(batch->collected.removed_snapshots[0].key, a.chain_id);
   EXPECT_EQ(batch->collected.removed_snapshots[0].size, by_key[a.chain_id].size);
   EXPECT_GT(batch->collected.duration, absl::ZeroDuration());
-  auto left = store().ListSnapshots();
+  auto left = store().snapshots().ListSnapshots();
   ASSERT_TRUE(left.ok());
   EXPECT_EQ(left->size(), 2u);
-  EXPECT_TRUE(store().ListImages()->empty());
-  EXPECT_EQ(store().ListContainers()->size(), 1u);
+  EXPECT_TRUE(store().images().ListImages()->empty());
+  EXPECT_EQ(store().containers().ListContainers()->size(), 1u);
 }
 
 TEST_F(ContainerdStoreTest, CtrSeesWhatTheStoreWrites) {
   const std::string bytes = "written by reclaim";
-  auto w = store().Writer(WriterOptions{"ref-1"});
+  auto w = store().content().Writer(WriterOptions{"ref-1"});
   ASSERT_TRUE(w.ok()) << w.status();
   ASSERT_TRUE((*w)->Write(bytes).ok());
   ASSERT_TRUE((*w)->Commit(static_cast<int64_t>(bytes.size()), Digest::Sha256Of(bytes),
@@ -449,7 +448,7 @@ TEST_F(ContainerdStoreTest, CtrSeesWhatTheStoreWrites) {
   c.name = "web";
   c.image = "docker.io/library/busybox:latest";
   c.image_id = Digest::Sha256Of("m");
-  ASSERT_TRUE(store().CreateContainer(c).ok());
+  ASSERT_TRUE(store().containers().CreateContainer(c).ok());
   const std::string info = Ctr("containers info " + c.id);
   EXPECT_NE(info.find("\"Image\": \"docker.io/library/busybox:latest\""), std::string::npos) << info;
   EXPECT_NE(info.find("io.reclaim.image-id"), std::string::npos) << info;
@@ -459,22 +458,22 @@ TEST_F(ContainerdStoreTest, LargeBlobsStreamInChunksBothWays) {
   std::string bytes(3 * (1 << 20) + 12345, '\0');
   for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 7919) >> 3);
   const Digest d = Digest::Sha256Of(bytes);
-  ASSERT_TRUE(store().CreateLease("big", {}).ok());
+  ASSERT_TRUE(store().leases().CreateLease("big", {}).ok());
   WriterOptions o;
   o.ref = "big-1";
   o.lease_id = "big";
   o.expected_size = static_cast<int64_t>(bytes.size());
   o.expected = d;
-  auto w = store().Writer(o);
+  auto w = store().content().Writer(o);
   ASSERT_TRUE(w.ok()) << w.status();
   ASSERT_TRUE((*w)->Write(bytes).ok());
   EXPECT_EQ((*w)->offset(), static_cast<int64_t>(bytes.size()));
   EXPECT_EQ((*w)->Write("x").code(), absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE((*w)->Commit(static_cast<int64_t>(bytes.size()), d, {}).ok());
-  auto read = store().ReadBlob(d, 1 << 30);
+  auto read = store().content().ReadBlob(d, 1 << 30);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_TRUE(*read == bytes);
-  auto r = store().OpenBlob(d);
+  auto r = store().content().OpenBlob(d);
   ASSERT_TRUE(r.ok());
   auto head = (*r)->Read(10);
   ASSERT_TRUE(head.ok());
@@ -488,13 +487,13 @@ TEST_F(ContainerdStoreTest, LargeBlobsStreamInChunksBothWays) {
 TEST_F(ContainerdStoreTest, CommitOfPresentBlobMergesLabelsAndJoinsTheLease) {
   const std::string bytes = "present already";
   const Digest d = Digest::Sha256Of(bytes);
-  ASSERT_TRUE(store().CreateLease("first", {}).ok());
-  ASSERT_TRUE(store().CreateLease("second", {}).ok());
+  ASSERT_TRUE(store().leases().CreateLease("first", {}).ok());
+  ASSERT_TRUE(store().leases().CreateLease("second", {}).ok());
   for (const std::string lease : {"first", "second"}) {
     WriterOptions o;
     o.ref = "w-" + lease;
     o.lease_id = lease;
-    auto w = store().Writer(o);
+    auto w = store().content().Writer(o);
     ASSERT_TRUE(w.ok()) << w.status();
     ASSERT_TRUE((*w)->Write(bytes).ok());
     absl::Status s =
@@ -505,8 +504,8 @@ TEST_F(ContainerdStoreTest, CommitOfPresentBlobMergesLabelsAndJoinsTheLease) {
       EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists) << s;
     }
   }
-  EXPECT_EQ(store().Info(d)->labels, (Labels{{"from-first", "1"}, {"from-second", "1"}}));
-  auto leases = store().ListLeases();
+  EXPECT_EQ(store().content().Info(d)->labels, (Labels{{"from-first", "1"}, {"from-second", "1"}}));
+  auto leases = store().leases().ListLeases();
   ASSERT_TRUE(leases.ok());
   ASSERT_EQ(leases->size(), 2u);
   for (const auto& l : *leases) {
@@ -514,16 +513,16 @@ TEST_F(ContainerdStoreTest, CommitOfPresentBlobMergesLabelsAndJoinsTheLease) {
         << l.id;
   }
   // Dropping the first lease keeps the blob: the second still holds it.
-  ASSERT_TRUE(store().DeleteLease("first", true).ok());
-  EXPECT_TRUE(store().Info(d).ok());
-  ASSERT_TRUE(store().DeleteLease("second", true).ok());
-  EXPECT_EQ(store().Info(d).status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store().leases().DeleteLease("first", true).ok());
+  EXPECT_TRUE(store().content().Info(d).ok());
+  ASSERT_TRUE(store().leases().DeleteLease("second", true).ok());
+  EXPECT_EQ(store().content().Info(d).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(ContainerdStoreTest, NamespacesIsolate) {
   Descriptor d;
   const std::string bytes = "ns";
-  auto w = store().Writer(WriterOptions{"ns-1"});
+  auto w = store().content().Writer(WriterOptions{"ns-1"});
   ASSERT_TRUE(w.ok());
   ASSERT_TRUE((*w)->Write(bytes).ok());
   ASSERT_TRUE((*w)->Commit(2, Digest::Sha256Of(bytes), {}).ok());
@@ -533,7 +532,7 @@ TEST_F(ContainerdStoreTest, NamespacesIsolate) {
   ImageRecord r;
   r.name = "docker.io/library/ns:1";
   r.target = d;
-  ASSERT_TRUE(store().CreateImage(r).ok());
+  ASSERT_TRUE(store().images().CreateImage(r).ok());
 
   ContainerdFixture other;
   EXPECT_TRUE(other.ctd().ListImages()->empty());
@@ -555,7 +554,7 @@ TEST_F(ContainerdStoreTest, ImageListTooLargeForOneMessageIsSplitByDigest) {
     r.target.digest = Digest::Sha256Of("target " + std::to_string(i / 3));
     r.target.size = 1;
     r.labels["pad"] = std::string(100, 'x');
-    ASSERT_TRUE(store().CreateImage(r).ok());
+    ASSERT_TRUE(store().images().CreateImage(r).ok());
     want.insert(r.name);
   }
   ContainerdStoreOptions o;
@@ -564,12 +563,12 @@ TEST_F(ContainerdStoreTest, ImageListTooLargeForOneMessageIsSplitByDigest) {
   o.max_receive_bytes = 1024;  // about four records
   auto small = ContainerdStore::Open(o);
   ASSERT_TRUE(small.ok()) << small.status();
-  auto listed = (*small)->ListImages();
+  auto listed = (*small)->images().ListImages();
   ASSERT_TRUE(listed.ok()) << listed.status();
   std::vector<std::string> names;
   for (const ImageRecord& r : *listed) names.push_back(r.name);
   EXPECT_EQ(names, std::vector<std::string>(want.begin(), want.end()));  // sorted, no duplicate
-  auto whole = store().ListImages();  // the default limit: one message
+  auto whole = store().images().ListImages();  // the default limit: one message
   ASSERT_TRUE(whole.ok()) << whole.status();
   ASSERT_EQ(whole->size(), listed->size());
   for (size_t i = 0; i < listed->size(); ++i) {
@@ -632,7 +631,7 @@ TEST(ContainerdOpenTest, DaemonGoneAfterOpenIsUnavailableThenBack) {
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_FALSE((*s)->server_version().empty());
   daemon.Stop();
-  auto list = (*s)->ListImages();
+  auto list = (*s)->images().ListImages();
   EXPECT_EQ(list.status().code(), absl::StatusCode::kUnavailable) << list.status();
   EXPECT_NE(std::string(list.status().message()).find(o.socket), std::string::npos)
       << list.status();
@@ -641,7 +640,7 @@ TEST(ContainerdOpenTest, DaemonGoneAfterOpenIsUnavailableThenBack) {
   ASSERT_TRUE(started.ok()) << started;
   absl::Status again = absl::UnknownError("not tried");
   for (const absl::Time until = absl::Now() + absl::Seconds(5); absl::Now() < until && !again.ok();) {
-    again = (*s)->ListImages().status();
+    again = (*s)->images().ListImages().status();
     if (!again.ok()) ::usleep(50000);
   }
   EXPECT_TRUE(again.ok()) << again;

@@ -32,7 +32,7 @@ Descriptor PutBlob(Store& s, std::string_view mt, const std::string& bytes, cons
   WriterOptions o;
   o.ref = d.digest.str();
   o.lease_id = lease;
-  auto w = s.Writer(o);
+  auto w = s.content().Writer(o);
   if (!w.ok()) ::_exit(3);
   for (size_t off = 0; off < bytes.size(); off += 4096) {
     if (!(*w)->Write(std::string_view(bytes).substr(off, 4096)).ok()) ::_exit(4);
@@ -57,7 +57,7 @@ void Say(int fd, const std::string& line) {
     const std::string name = "docker.io/library/img:" + std::to_string(round) + "-" +
                              std::to_string(k);
     const std::string lease = "load-" + std::to_string(round) + "-" + std::to_string(k);
-    if (!s.CreateLease(lease, {}).ok()) ::_exit(7);
+    if (!s.leases().CreateLease(lease, {}).ok()) ::_exit(7);
     std::string layer(1024 + rng() % 65536, '\0');
     for (auto& c : layer) c = static_cast<char>(rng());
     Descriptor l = PutBlob(s, kOciLayer, layer, {}, lease);
@@ -70,14 +70,14 @@ void Say(int fd, const std::string& line) {
                             {{"containerd.io/gc.ref.content.config", c.digest.str()},
                              {"containerd.io/gc.ref.content.l.0", l.digest.str()}},
                             lease);
-    if (!s.CreateImage(ImageRecord{name, md}).ok()) ::_exit(8);
+    if (!s.images().CreateImage(ImageRecord{name, md}).ok()) ::_exit(8);
     Say(fd, "C " + name);
-    if (!s.DeleteLease(lease, false).ok()) ::_exit(9);
+    if (!s.leases().DeleteLease(lease, false).ok()) ::_exit(9);
     if (k % 4 == 3) {
       const std::string victim = "docker.io/library/img:" + std::to_string(round) + "-" +
                                  std::to_string(k - 2);
       Say(fd, "P " + victim);
-      if (!s.DeleteImagesAndCollect({victim}).ok()) ::_exit(10);
+      if (!s.collector().DeleteImagesAndCollect({victim}).ok()) ::_exit(10);
       Say(fd, "D " + victim);
     }
   }
@@ -119,14 +119,14 @@ TEST(LocalStoreCrashTest, KillNineAtManyPointsLosesNothingCommitted) {
     auto s = LocalStore::Open(LocalStoreOptions{root});
     ASSERT_TRUE(s.ok()) << s.status();
     for (const std::string& n : must_exist) {
-      auto img = (*s)->GetImage(n);
+      auto img = (*s)->images().GetImage(n);
       ASSERT_TRUE(img.ok()) << "round " << round << ": lost " << n << ": " << img.status();
-      auto manifest = (*s)->ReadBlob(img->target.digest, 1 << 20);
+      auto manifest = (*s)->content().ReadBlob(img->target.digest, 1 << 20);
       ASSERT_TRUE(manifest.ok()) << n << ": " << manifest.status();
       auto kids = Children(img->target, *manifest);
       ASSERT_TRUE(kids.ok());
       for (const Descriptor& kid : *kids) {
-        auto bytes = (*s)->ReadBlob(kid.digest, 1 << 20);
+        auto bytes = (*s)->content().ReadBlob(kid.digest, 1 << 20);
         ASSERT_TRUE(bytes.ok()) << n << " lost " << kid.digest.str();
         EXPECT_EQ(Digest::Sha256Of(*bytes), kid.digest);
       }
@@ -139,7 +139,7 @@ TEST(LocalStoreCrashTest, KillNineAtManyPointsLosesNothingCommitted) {
   {
     auto s = LocalStore::Open(LocalStoreOptions{root});
     ASSERT_TRUE(s.ok());
-    ASSERT_TRUE((*s)->Collect().ok());
+    ASSERT_TRUE((*s)->collector().Collect().ok());
     auto report = (*s)->Fsck(false);
     ASSERT_TRUE(report.ok());
     EXPECT_TRUE(report->clean());

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <thread>
 #include <utility>
@@ -725,10 +726,10 @@ absl::Status LocalStore::DeleteLease(std::string_view id, bool sync) {
 // ---------------------------------------------------------------- collection
 
 absl::StatusOr<BatchDeleteResult> LocalStore::DeleteImagesAndCollect(
-    const std::vector<std::string>& names) {
+    const std::vector<std::string>& names, const DeleteAndCollectOptions& options) {
   BatchDeleteResult result;
   result.deletions.reserve(names.size());
-  MutexLock lock(&mu_);
+  std::optional<MutexLock> lock(std::in_place, &mu_);
   BumpLocked(/*records=*/true);
   {
     SqliteTransaction tx(*db_);
@@ -743,7 +744,12 @@ absl::StatusOr<BatchDeleteResult> LocalStore::DeleteImagesAndCollect(
     }
     RECLAIM_RETURN_IF_ERROR(tx.Commit());
   }
-  RECLAIM_ASSIGN_OR_RETURN(result.collected, CollectLocked(lock));
+  if (options.after_deletions) {
+    lock.reset();  // the hook writes through this store
+    options.after_deletions(result.deletions);
+    lock.emplace(&mu_);
+  }
+  RECLAIM_ASSIGN_OR_RETURN(result.collected, CollectLocked(*lock));
   return result;
 }
 

@@ -69,7 +69,13 @@ struct FsckReport {
   bool clean() const { return problems.empty(); }
 };
 
-class LocalStore final : public Store {
+// LocalStore provides every role itself, except snapshots (it unpacks none).
+class LocalStore final : public Store,
+                         public ImageStore,
+                         public ContentStore,
+                         public ContainerStore,
+                         public LeaseStore,
+                         public Collector {
  public:
   // Creates the root if needed and takes its lock. FailedPrecondition naming the
   // holder when another process owns the root.
@@ -79,6 +85,13 @@ class LocalStore final : public Store {
 
   std::string Describe() const override { return "local " + root_; }
   const std::string& root() const { return root_; }
+
+  ImageStore& images() override { return *this; }
+  ContentStore& content() override { return *this; }
+  ContainerStore& containers() override { return *this; }
+  LeaseStore& leases() override { return *this; }
+  SnapshotStore& snapshots() override { return no_snapshots_; }
+  Collector& collector() override { return *this; }
 
   absl::StatusOr<std::vector<ImageRecord>> ListImages() override;
   absl::StatusOr<ImageRecord> GetImage(std::string_view name) override;
@@ -112,12 +125,10 @@ class LocalStore final : public Store {
   absl::Status AddLeaseResource(std::string_view lease_id, const LeaseResource& resource) override;
   absl::Status DeleteLease(std::string_view id, bool sync) override;
 
-  absl::StatusOr<std::vector<SnapshotUsage>> ListSnapshots() override {
-    return std::vector<SnapshotUsage>();
-  }
-
+  // The deletions in one transaction; `options.after_deletions` runs without
+  // the store's lock held, then the collection.
   absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
-      const std::vector<std::string>& names) override;
+      const std::vector<std::string>& names, const DeleteAndCollectOptions& options) override;
   absl::StatusOr<CollectResult> Collect() override;
 
   // Checks every invariant of the on-disk format; with `repair`, fixes what it can
@@ -181,6 +192,7 @@ class LocalStore final : public Store {
   absl::flat_hash_set<Digest> pending_unlink_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<Digest> unlinking_ ABSL_GUARDED_BY(mu_);
   const int unlink_threads_;
+  NoSnapshots no_snapshots_;
 };
 
 }  // namespace reclaim

@@ -19,7 +19,7 @@
 #include "platform/fault_injection_fs.h"
 #include "platform/posix_fs.h"
 #include "platform/testing/temp_dir.h"
-#include "store/conformance.h"
+#include "store/conformance/conformance.h"
 #include "store/local/sqlite.h"
 
 namespace reclaim {
@@ -40,16 +40,14 @@ class LocalFixture : public StoreFixture {
   std::unique_ptr<LocalStore> store_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Local, StoreConformance,
-                         ::testing::Values(StoreFactory{
-                             "local", [] { return std::make_unique<LocalFixture>(); }}),
-                         [](const auto& info) { return info.param.name; });
+RECLAIM_INSTANTIATE_STORE_CONFORMANCE(
+    Local, (StoreFactory{"local", [] { return std::make_unique<LocalFixture>(); }}));
 
 absl::Status PutBytes(Store& s, const std::string& bytes, const std::string& lease = "") {
   WriterOptions o;
   o.ref = "t";
   o.lease_id = lease;
-  auto w = s.Writer(o);
+  auto w = s.content().Writer(o);
   if (!w.ok()) return w.status();
   if (absl::Status st = (*w)->Write(bytes); !st.ok()) return st;
   return (*w)->Commit(static_cast<int64_t>(bytes.size()), Digest::Sha256Of(bytes), {});
@@ -83,13 +81,13 @@ TEST(LocalStoreTest, BlobsLiveUnderBlobsSha256AndSurviveReopen) {
   {
     auto s = LocalStore::Open(LocalStoreOptions{dir.path()});
     ASSERT_TRUE(s.ok());
-    ASSERT_TRUE((*s)->CreateLease("keep", {}).ok());
+    ASSERT_TRUE((*s)->leases().CreateLease("keep", {}).ok());
     ASSERT_TRUE(PutBytes(**s, bytes, "keep").ok());
     EXPECT_TRUE(std::filesystem::exists((*s)->BlobPath(Digest::Sha256Of(bytes))));
   }
   auto s = LocalStore::Open(LocalStoreOptions{dir.path()});
   ASSERT_TRUE(s.ok());
-  auto read = (*s)->ReadBlob(Digest::Sha256Of(bytes), 100);
+  auto read = (*s)->content().ReadBlob(Digest::Sha256Of(bytes), 100);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(*read, bytes);
 }
@@ -103,7 +101,8 @@ TEST(LocalStoreTest, FailedRenameLeavesNothingVisible) {
   faulty.FailNth(FsOp::kRename, 1, absl::ResourceExhaustedError("no space left on device"));
   absl::Status st = PutBytes(**s, "doomed");
   EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted) << st;
-  EXPECT_EQ((*s)->Info(Digest::Sha256Of("doomed")).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ((*s)->content().Info(Digest::Sha256Of("doomed")).status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_TRUE(std::filesystem::is_empty(dir.path() + "/ingest"));
   EXPECT_TRUE(std::filesystem::is_empty(dir.path() + "/blobs/sha256"));
   // The store keeps working afterwards.
@@ -118,7 +117,8 @@ TEST(LocalStoreTest, FailedSyncFailsTheCommit) {
   ASSERT_TRUE(s.ok());
   faulty.FailNth(FsOp::kSync, 1, absl::InternalError("fsync: input/output error"));
   EXPECT_FALSE(PutBytes(**s, "unsynced").ok());
-  EXPECT_EQ((*s)->Info(Digest::Sha256Of("unsynced")).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ((*s)->content().Info(Digest::Sha256Of("unsynced")).status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_TRUE(std::filesystem::is_empty(dir.path() + "/ingest"));
 }
 
@@ -139,7 +139,7 @@ TEST(LocalStoreTest, CollectRemovesCrashLeftovers) {
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->clean());  // leftovers are collectable, not corruption
   EXPECT_EQ(report->garbage.size(), 2u);
-  ASSERT_TRUE((*s)->Collect().ok());
+  ASSERT_TRUE((*s)->collector().Collect().ok());
   EXPECT_FALSE(std::filesystem::exists((*s)->BlobPath(orphan)));
   EXPECT_TRUE(std::filesystem::is_empty(dir.path() + "/ingest"));
   report = (*s)->Fsck(false);
@@ -151,7 +151,7 @@ TEST(LocalStoreTest, FsckFindsAndRepairsCorruption) {
   TempDir dir;
   auto s = LocalStore::Open(LocalStoreOptions{dir.path()});
   ASSERT_TRUE(s.ok());
-  ASSERT_TRUE((*s)->CreateLease("keep", {}).ok());
+  ASSERT_TRUE((*s)->leases().CreateLease("keep", {}).ok());
   ASSERT_TRUE(PutBytes(**s, "good", "keep").ok());
   ASSERT_TRUE(PutBytes(**s, "will rot", "keep").ok());
   ASSERT_TRUE(PutBytes(**s, "will vanish", "keep").ok());
@@ -159,7 +159,7 @@ TEST(LocalStoreTest, FsckFindsAndRepairsCorruption) {
   target.media_type = std::string(kOciManifest);
   target.digest = Digest::Sha256Of("never stored");
   target.size = 12;
-  ASSERT_TRUE((*s)->CreateImage(ImageRecord{"docker.io/library/ghost:1", target}).ok());
+  ASSERT_TRUE((*s)->images().CreateImage(ImageRecord{"docker.io/library/ghost:1", target}).ok());
   WriteFile((*s)->BlobPath(Digest::Sha256Of("will rot")), "rotted!!");
   std::filesystem::remove((*s)->BlobPath(Digest::Sha256Of("will vanish")));
 
@@ -185,7 +185,7 @@ TEST(LocalStoreTest, FsckFindsAndRepairsCorruption) {
   ASSERT_TRUE(after.ok());
   ASSERT_EQ(after->problems.size(), 1u);
   EXPECT_NE(after->problems[0].what.find("ghost:1"), std::string::npos);
-  EXPECT_TRUE((*s)->ReadBlob(Digest::Sha256Of("good"), 100).ok());
+  EXPECT_TRUE((*s)->content().ReadBlob(Digest::Sha256Of("good"), 100).ok());
 }
 
 TEST(LocalStoreTest, RecordsGenerationMovesWithEveryRecordWrite) {
@@ -193,7 +193,7 @@ TEST(LocalStoreTest, RecordsGenerationMovesWithEveryRecordWrite) {
   auto opened = LocalStore::Open(LocalStoreOptions{dir.path()});
   ASSERT_TRUE(opened.ok());
   LocalStore& s = **opened;
-  ASSERT_TRUE(s.CreateLease("keep", {}).ok());
+  ASSERT_TRUE(s.leases().CreateLease("keep", {}).ok());
   ASSERT_TRUE(PutBytes(s, "manifest", "keep").ok());
   Descriptor target{std::string(kOciManifest), Digest::Sha256Of("manifest"), 8};
   ContainerRecord container;
@@ -208,25 +208,27 @@ TEST(LocalStoreTest, RecordsGenerationMovesWithEveryRecordWrite) {
   const std::vector<Step> steps = {
       {"create image",
        [&] {
-         return s.CreateImage({"docker.io/library/a:1", target}).status();
+         return s.images().CreateImage({"docker.io/library/a:1", target}).status();
        },
        true},
       {"create image (taken)",
        [&] {
-         absl::Status st = s.CreateImage({"docker.io/library/a:1", target}).status();
+         absl::Status st = s.images().CreateImage({"docker.io/library/a:1", target}).status();
          return absl::IsAlreadyExists(st) ? absl::OkStatus() : st;
        },
        std::nullopt},  // a failed write may or may not move it
       {"update image",
        [&] {
-         return s.UpdateImage({"docker.io/library/a:1", target, {{"k", "v"}}}).status();
+         return s.images().UpdateImage({"docker.io/library/a:1", target, {{"k", "v"}}}).status();
        },
        true},
-      {"create container", [&] { return s.CreateContainer(container).status(); }, true},
+      {"create container", [&] { return s.containers().CreateContainer(container).status(); },
+       true},
       {"read everything",
        [&]() -> absl::Status {
-         if (!s.ListImages().ok() || !s.ListContainers().ok() ||
-             !s.GetImage("docker.io/library/a:1").ok() || !s.ReadBlob(target.digest, 100).ok()) {
+         if (!s.images().ListImages().ok() || !s.containers().ListContainers().ok() ||
+             !s.images().GetImage("docker.io/library/a:1").ok() ||
+             !s.content().ReadBlob(target.digest, 100).ok()) {
            return absl::InternalError("read failed");
          }
          return absl::OkStatus();
@@ -235,17 +237,18 @@ TEST(LocalStoreTest, RecordsGenerationMovesWithEveryRecordWrite) {
       {"write content and leases",
        [&]() -> absl::Status {
          if (absl::Status st = PutBytes(s, "more", "keep"); !st.ok()) return st;
-         if (!s.UpdateContentLabels(Digest::Sha256Of("more"), {{"x", "1"}}).ok()) {
+         if (!s.content().UpdateContentLabels(Digest::Sha256Of("more"), {{"x", "1"}}).ok()) {
            return absl::InternalError("labels");
          }
-         return s.CreateLease("other", {}).status();
+         return s.leases().CreateLease("other", {}).status();
        },
        false},
-      {"delete container", [&] { return s.DeleteContainer("c1"); }, true},
-      {"delete image", [&] { return s.DeleteImage("docker.io/library/a:1"); }, true},
-      {"collect", [&] { return s.Collect().status(); }, false},
+      {"delete container", [&] { return s.containers().DeleteContainer("c1"); }, true},
+      {"delete image", [&] { return s.images().DeleteImage("docker.io/library/a:1"); }, true},
+      {"collect", [&] { return s.collector().Collect().status(); }, false},
       {"delete images and collect",
-       [&] { return s.DeleteImagesAndCollect({"docker.io/library/gone:1"}).status(); }, true},
+       [&] { return s.collector().DeleteImagesAndCollect({"docker.io/library/gone:1"}).status(); },
+       true},
   };
   absl::StatusOr<uint64_t> before = s.RecordsGeneration();
   ASSERT_TRUE(before.ok()) << before.status();
@@ -279,7 +282,7 @@ TEST(LocalStoreTest, StateGenerationMovesWithEveryWrite) {
     bool moves;
   };
   const std::vector<Step> steps = {
-      {"create lease", [&] { return s.CreateLease("keep", {}).status(); }, true},
+      {"create lease", [&] { return s.leases().CreateLease("keep", {}).status(); }, true},
       {"commit a blob under the lease", [&] { return PutBytes(s, "manifest", "keep"); }, true},
       {"commit a loose blob", [&] { return PutBytes(s, "loose"); }, true},
       {"commit an existing blob",
@@ -290,35 +293,47 @@ TEST(LocalStoreTest, StateGenerationMovesWithEveryWrite) {
        true},
       {"add a lease resource",
        [&] {
-         return s.AddLeaseResource("keep", {LeaseResourceType::kContent,
-                                            Digest::Sha256Of("loose").str(), ""});
+         return s.leases().AddLeaseResource(
+             "keep", {LeaseResourceType::kContent, Digest::Sha256Of("loose").str(), ""});
        },
        true},
       {"update content labels",
-       [&] { return s.UpdateContentLabels(target.digest, {{"k", "v"}}).status(); }, true},
-      {"create image", [&] { return s.CreateImage({"docker.io/library/a:1", target}).status(); },
+       [&] {
+         return s.content().UpdateContentLabels(target.digest, {{"k", "v"}}).status();
+       },
+       true},
+      {"create image",
+       [&] {
+         return s.images().CreateImage({"docker.io/library/a:1", target}).status();
+       },
        true},
       {"update image",
-       [&] { return s.UpdateImage({"docker.io/library/a:1", target, {{"k", "v"}}}).status(); },
+       [&] {
+         return s.images().UpdateImage({"docker.io/library/a:1", target, {{"k", "v"}}}).status();
+       },
        true},
-      {"create container", [&] { return s.CreateContainer(container).status(); }, true},
+      {"create container", [&] { return s.containers().CreateContainer(container).status(); },
+       true},
       {"read everything",
        [&]() -> absl::Status {
-         if (!s.ListImages().ok() || !s.ListContainers().ok() || !s.ListContent().ok() ||
-             !s.ListLeases().ok() || !s.Info(target.digest).ok() ||
-             !s.ReadBlob(target.digest, 100).ok() || !s.RecordsGeneration().ok()) {
+         if (!s.images().ListImages().ok() || !s.containers().ListContainers().ok() ||
+             !s.content().ListContent().ok() || !s.leases().ListLeases().ok() ||
+             !s.content().Info(target.digest).ok() ||
+             !s.content().ReadBlob(target.digest, 100).ok() || !s.RecordsGeneration().ok()) {
            return absl::InternalError("read failed");
          }
          return absl::OkStatus();
        },
        false},
-      {"delete container", [&] { return s.DeleteContainer("c1"); }, true},
-      {"delete image", [&] { return s.DeleteImage("docker.io/library/a:1"); }, true},
-      {"delete content", [&] { return s.DeleteContent(Digest::Sha256Of("loose")); }, true},
-      {"delete lease", [&] { return s.DeleteLease("keep", /*sync=*/false); }, true},
-      {"collect", [&] { return s.Collect().status(); }, true},
+      {"delete container", [&] { return s.containers().DeleteContainer("c1"); }, true},
+      {"delete image", [&] { return s.images().DeleteImage("docker.io/library/a:1"); }, true},
+      {"delete content", [&] { return s.content().DeleteContent(Digest::Sha256Of("loose")); },
+       true},
+      {"delete lease", [&] { return s.leases().DeleteLease("keep", /*sync=*/false); }, true},
+      {"collect", [&] { return s.collector().Collect().status(); }, true},
       {"delete images and collect",
-       [&] { return s.DeleteImagesAndCollect({"docker.io/library/gone:1"}).status(); }, true},
+       [&] { return s.collector().DeleteImagesAndCollect({"docker.io/library/gone:1"}).status(); },
+       true},
   };
   absl::StatusOr<uint64_t> before = s.StateGeneration();
   ASSERT_TRUE(before.ok()) << before.status();
@@ -335,7 +350,7 @@ TEST(LocalStoreTest, StateGenerationMovesWithEveryWrite) {
     before = after;
   }
   // The collection removed the blob the deleted lease held.
-  EXPECT_TRUE(absl::IsNotFound(s.Info(target.digest).status()));
+  EXPECT_TRUE(absl::IsNotFound(s.content().Info(target.digest).status()));
 }
 
 TEST(LocalStoreTest, ListingDecodesEachDistinctTargetCorrectly) {
@@ -355,15 +370,15 @@ TEST(LocalStoreTest, ListingDecodesEachDistinctTargetCorrectly) {
       {"docker.io/library/a:4", with_platform},
       {"docker.io/library/a:5", index, {{"l", "1"}}},
   };
-  for (const ImageRecord& r : records) ASSERT_TRUE(s.CreateImage(r).ok()) << r.name;
-  auto listed = s.ListImages();
+  for (const ImageRecord& r : records) ASSERT_TRUE(s.images().CreateImage(r).ok()) << r.name;
+  auto listed = s.images().ListImages();
   ASSERT_TRUE(listed.ok()) << listed.status();
   ASSERT_EQ(listed->size(), records.size());
   for (size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ((*listed)[i].name, records[i].name);
     EXPECT_EQ((*listed)[i].target, records[i].target) << records[i].name;
     EXPECT_EQ((*listed)[i].labels, records[i].labels) << records[i].name;
-    auto got = s.GetImage(records[i].name);
+    auto got = s.images().GetImage(records[i].name);
     ASSERT_TRUE(got.ok());
     EXPECT_EQ(got->target, records[i].target);
   }
@@ -377,18 +392,18 @@ TEST(LocalStoreTest, ReadBlobNeedsTheContentRow) {
   // A file without a row (a crash's leftover) is not content.
   const Digest orphan = Digest::Sha256Of("orphan");
   WriteFile(s.BlobPath(orphan), "orphan");
-  EXPECT_EQ(s.ReadBlob(orphan, 100).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(s.OpenBlob(orphan).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(s.content().ReadBlob(orphan, 100).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(s.content().OpenBlob(orphan).status().code(), absl::StatusCode::kNotFound);
   // A row whose file is gone reads as not found too; the size cap uses the row.
-  ASSERT_TRUE(s.CreateLease("keep", {}).ok());
+  ASSERT_TRUE(s.leases().CreateLease("keep", {}).ok());
   ASSERT_TRUE(PutBytes(s, "twelve bytes", "keep").ok());
   const Digest d = Digest::Sha256Of("twelve bytes");
-  EXPECT_EQ(s.ReadBlob(d, 11).status().code(), absl::StatusCode::kResourceExhausted);
-  auto blob = s.OpenBlob(d);
+  EXPECT_EQ(s.content().ReadBlob(d, 11).status().code(), absl::StatusCode::kResourceExhausted);
+  auto blob = s.content().OpenBlob(d);
   ASSERT_TRUE(blob.ok());
   EXPECT_EQ((*blob)->size(), 12);
   std::filesystem::remove(s.BlobPath(d));
-  EXPECT_EQ(s.ReadBlob(d, 100).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(s.content().ReadBlob(d, 100).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(SqliteDbTest, CachedStatementsAreResetAndNestedUsesGetTheirOwn) {
@@ -458,11 +473,11 @@ TEST(LocalStoreTest, ParallelUnlinksRaceRecommitsSafely) {
     LocalStore& s = **opened;
     constexpr int kBlobs = 600;
     for (int round = 0; round < 3; ++round) {
-      ASSERT_TRUE(s.CreateLease("l", {}).ok());
+      ASSERT_TRUE(s.leases().CreateLease("l", {}).ok());
       for (int i = 0; i < kBlobs; ++i) {
         ASSERT_TRUE(PutBytes(s, "blob " + std::to_string(i), "l").ok());
       }
-      ASSERT_TRUE(s.DeleteLease("l", /*sync=*/false).ok());
+      ASSERT_TRUE(s.leases().DeleteLease("l", /*sync=*/false).ok());
       std::atomic<bool> stop{false};
       std::vector<std::thread> writers;
       for (int w = 0; w < 2; ++w) {
@@ -470,14 +485,14 @@ TEST(LocalStoreTest, ParallelUnlinksRaceRecommitsSafely) {
           // Keep some blobs alive again under a lease of their own while the
           // collection unlinks them.
           const std::string lease = "w" + std::to_string(w);
-          (void)s.CreateLease(lease, {});
+          (void)s.leases().CreateLease(lease, {});
           for (int i = w; i < kBlobs && !stop.load(); i += 7) {
             absl::Status st = PutBytes(s, "blob " + std::to_string(i), lease);
             if (!st.ok() && !absl::IsAlreadyExists(st)) ADD_FAILURE() << st;
           }
         });
       }
-      auto collected = s.Collect();
+      auto collected = s.collector().Collect();
       stop.store(true);
       for (std::thread& t : writers) t.join();
       ASSERT_TRUE(collected.ok()) << collected.status();
@@ -485,9 +500,10 @@ TEST(LocalStoreTest, ParallelUnlinksRaceRecommitsSafely) {
       ASSERT_TRUE(report.ok());
       for (const FsckProblem& p : report->problems) ADD_FAILURE() << p.what;
       // Nothing is left behind once the leases go.
-      for (int w = 0; w < 2; ++w) ASSERT_TRUE(s.DeleteLease("w" + std::to_string(w), false).ok());
-      ASSERT_TRUE(s.Collect().ok());
-      auto content = s.ListContent();
+      for (int w = 0; w < 2; ++w)
+        ASSERT_TRUE(s.leases().DeleteLease("w" + std::to_string(w), false).ok());
+      ASSERT_TRUE(s.collector().Collect().ok());
+      auto content = s.content().ListContent();
       ASSERT_TRUE(content.ok());
       EXPECT_TRUE(content->empty());
       EXPECT_TRUE(std::filesystem::is_empty(root + "/blobs/sha256"));
@@ -550,16 +566,16 @@ TEST(LocalStoreTest, RecommitDuringTheUnlinkOfTheSameBlobKeepsTheNewFile) {
   auto opened = LocalStore::Open(options);
   ASSERT_TRUE(opened.ok());
   LocalStore& s = **opened;
-  ASSERT_TRUE(s.CreateLease("l", {}).ok());
+  ASSERT_TRUE(s.leases().CreateLease("l", {}).ok());
   ASSERT_TRUE(PutBytes(s, bytes, "l").ok());
-  ASSERT_TRUE(s.DeleteLease("l", /*sync=*/false).ok());
-  ASSERT_TRUE(s.CreateLease("keep", {}).ok());
-  std::thread collector([&s] { EXPECT_TRUE(s.Collect().ok()); });
+  ASSERT_TRUE(s.leases().DeleteLease("l", /*sync=*/false).ok());
+  ASSERT_TRUE(s.leases().CreateLease("keep", {}).ok());
+  std::thread collector([&s] { EXPECT_TRUE(s.collector().Collect().ok()); });
   while (!fs.removing.load()) absl::SleepFor(absl::Milliseconds(1));
   // The row is gone and the old file is being unlinked: commit it again.
   EXPECT_TRUE(PutBytes(s, bytes, "keep").ok());
   collector.join();
-  auto read = s.ReadBlob(d, 100);
+  auto read = s.content().ReadBlob(d, 100);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(*read, bytes);
   auto report = s.Fsck(false);
