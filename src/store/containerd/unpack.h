@@ -29,7 +29,9 @@
 //   auto all = store.UnpackAll(targets, {.parallelism = 8});  // one status per target
 //
 // UnpackAll unpacks different images in parallel (the layers of one image
-// chain sequentially), shares one lease and one snapshot listing among them,
+// chain sequentially), shares one lease among them and, from
+// UnpackOptions::list_threshold targets on, one snapshot listing instead of
+// a Stat per image,
 // and never applies a chain ID twice in one process: a per-chain-ID lock
 // (ChainLocks, one per store) makes a second image wait for the first one's
 // commit, then skip the layer.

@@ -571,6 +571,39 @@ TEST_F(UnpackTest, LayerNotMatchingItsDiffIdFailsAndLeavesOnlyTheLayersBelow) {
   EXPECT_FALSE(store().Info(img.config.digest)->labels.contains("containerd.io/gc.ref.snapshot.overlayfs"));
 }
 
+TEST_F(UnpackTest, ImagesThatCannotBeUnpackedSayWhy) {
+  const std::vector<Layer> two = {MakeLayer({{"x", "x"}}, Compression::kGzip),
+                                  MakeLayer({{"y", "y"}}, Compression::kGzip)};
+  const Image short_config = WriteImage("docker.io/library/short:1", two, {two[0].diff_id});
+  const Image fine = WriteImage("docker.io/library/fine:1", two);
+  Descriptor missing = fine.manifest;
+  missing.digest = Digest::Sha256Of("no such manifest");
+  struct Case {
+    std::string name;
+    Descriptor target;
+    absl::StatusCode code;
+    std::string words;
+  };
+  const std::vector<Case> cases = {
+      {"fewer diff IDs than layers", short_config.target, absl::StatusCode::kInvalidArgument,
+       "image " + short_config.target.digest.str() +
+           ": mismatched image rootfs and manifest layers (1 diff IDs, 2 layers)"},
+      {"a layer as the target", fine.layers[0], absl::StatusCode::kNotFound,
+       "unexpected media type " + std::string(kOciLayerGzip) + " for " +
+           fine.layers[0].digest.str() + ": not found"},
+      {"a manifest not in the store", missing, absl::StatusCode::kNotFound, missing.digest.str()},
+  };
+  for (const Case& c : cases) {
+    auto r = store().Unpack(c.target, {});
+    ASSERT_FALSE(r.ok()) << c.name;
+    EXPECT_EQ(r.status().code(), c.code) << c.name << ": " << r.status();
+    EXPECT_NE(std::string(r.status().message()).find(c.words), std::string::npos)
+        << c.name << ": " << r.status();
+  }
+  EXPECT_TRUE(CtrSnapshots().empty());
+  EXPECT_TRUE(store().ListLeases()->empty());
+}
+
 TEST_F(UnpackTest, EveryLayerMediaTypeContainerdDecompresses) {
   struct Case {
     std::string name;
