@@ -62,14 +62,16 @@ int main(int argc, char** argv) {
   std::vector<Descriptor> targets;
   for (const ImageRecord& r : *images) targets.push_back(r.target);
   if (f.expect >= 0 && static_cast<long>(targets.size()) != f.expect) {
-    Die(1, "expected " + std::to_string(f.expect) + " images, found " + std::to_string(targets.size()));
+    Die(1, "expected " + std::to_string(f.expect) + " images, found " +
+               std::to_string(targets.size()));
   }
 
   UnpackOptions uo;
   uo.parallelism = f.parallelism;
   const auto start = std::chrono::steady_clock::now();
   auto all = store.UnpackAll(targets, uo);
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!all.ok()) Die(1, "unpack: " + std::string(all.status().message()));
 
   bool ok = true;
@@ -79,8 +81,9 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < all->size(); ++i) {
     const auto& r = (*all)[i];
     if (!r.ok()) {
-      if (failed++ < 5) std::printf("  error %s: %s\n", targets[i].digest.str().c_str(),
-                                    std::string(r.status().message()).c_str());
+      if (failed++ < 5)
+        std::printf("  error %s: %s\n", targets[i].digest.str().c_str(),
+                    std::string(r.status().message()).c_str());
       continue;
     }
     layers += r->applied_layers();
@@ -90,14 +93,16 @@ int main(int argc, char** argv) {
   auto snaps = store.ListSnapshots();
   auto leases = store.ListLeases();
   const size_t nsnaps = snaps.ok() ? snaps->size() : 0;
-  std::printf("  [reclaim] %zu images unpacked (%zu failed), %zu layers applied, %lld B; "
-              "%zu snapshots for %zu chain IDs, %zu leases left\n",
-              all->size() - failed, failed, layers, bytes, nsnaps, chains.size(),
-              leases.ok() ? leases->size() : 0);
+  std::printf(
+      "  [reclaim] %zu images unpacked (%zu failed), %zu layers applied, %lld B; "
+      "%zu snapshots for %zu chain IDs, %zu leases left\n",
+      all->size() - failed, failed, layers, bytes, nsnaps, chains.size(),
+      leases.ok() ? leases->size() : 0);
   if (failed != 0 || !snaps.ok() || nsnaps != chains.size() || layers != chains.size() ||
       !leases.ok() || !leases->empty()) {
-    std::printf("  [reclaim] CHECK FAILED: every image unpacked, one new snapshot per chain ID, "
-                "no lease left\n");
+    std::printf(
+        "  [reclaim] CHECK FAILED: every image unpacked, one new snapshot per chain ID, "
+        "no lease left\n");
     ok = false;
   }
   std::printf("RESULT n=%zu wall_s=%.3f layers=%zu bytes=%lld ok=%d\n", targets.size(), wall,

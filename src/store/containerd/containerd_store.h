@@ -165,7 +165,8 @@ class ContainerdStore final : public Store {
   std::string server_version_;
   std::atomic<uint64_t> collect_seq_{0};
   Mutex collect_mu_;  // one collection (and its diff) at a time
-  ChainLocks unpacking_;  // chain IDs being unpacked by this process
+  // Chain IDs being unpacked by this process (Unpack, UnpackAll).
+  ChainLocks unpacking_;
 };
 
 }  // namespace reclaim

@@ -12,8 +12,8 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/match.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "core/media_types.h"
 #include "core/status.h"
 #include "core/timestamp.h"
@@ -86,9 +86,11 @@ absl::StatusOr<ImageConfig> ParseConfig(const Digest& digest, std::string_view b
   if (!ids->is_array()) return bad("rootfs.diff_ids is not an array");
   for (size_t i = 0; i < ids->size(); ++i) {
     const nlohmann::json& id = (*ids)[i];
-    absl::StatusOr<Digest> d =
-        id.is_string() ? Digest::Parse(id.get<std::string>()) : absl::InvalidArgumentError("not a string");
-    if (!d.ok()) return bad("rootfs.diff_ids[" + std::to_string(i) + "]: " + std::string(d.status().message()));
+    absl::StatusOr<Digest> d = id.is_string() ? Digest::Parse(id.get<std::string>())
+                                              : absl::InvalidArgumentError("not a string");
+    if (!d.ok())
+      return bad("rootfs.diff_ids[" + std::to_string(i) +
+                 "]: " + std::string(d.status().message()));
     c.diff_ids.push_back(*std::move(d));
   }
   return c;
@@ -149,8 +151,8 @@ std::string ExtractionKey(absl::Time now, const std::string& chain_id) {
 }
 
 size_t UnpackResult::applied_layers() const {
-  return static_cast<size_t>(
-      std::count_if(layers.begin(), layers.end(), [](const UnpackedLayer& l) { return l.applied; }));
+  return static_cast<size_t>(std::count_if(layers.begin(), layers.end(),
+                                           [](const UnpackedLayer& l) { return l.applied; }));
 }
 
 ChainLocks::Held ChainLocks::Lock(const std::string& key) {
@@ -224,10 +226,10 @@ class ContainerdStore::Unpacker {
     RECLAIM_ASSIGN_OR_RETURN(std::string config_bytes, ReadMetadata(manifest.config.digest));
     RECLAIM_ASSIGN_OR_RETURN(ImageConfig config, ParseConfig(r.config, config_bytes));
     if (config.diff_ids.size() != manifest.layers.size()) {
-      return absl::InvalidArgumentError(
-          "image " + target.digest.str() + ": mismatched image rootfs and manifest layers (" +
-          std::to_string(config.diff_ids.size()) + " diff IDs, " +
-          std::to_string(manifest.layers.size()) + " layers)");
+      return absl::InvalidArgumentError("image " + target.digest.str() +
+                                        ": mismatched image rootfs and manifest layers (" +
+                                        std::to_string(config.diff_ids.size()) + " diff IDs, " +
+                                        std::to_string(manifest.layers.size()) + " layers)");
     }
     const std::vector<std::string> chain = ChainIds(config.diff_ids);
     for (size_t i = 0; i < chain.size(); ++i) {
@@ -332,7 +334,8 @@ class ContainerdStore::Unpacker {
   absl::Status Walk(const Descriptor& top, const Descriptor& desc, bool* was_index,
                     std::optional<Manifest>* found, Descriptor* chosen, int depth) {
     if (found->has_value()) return absl::OkStatus();
-    if (depth > 8) return absl::InvalidArgumentError("index " + top.digest.str() + " nests too deep");
+    if (depth > 8)
+      return absl::InvalidArgumentError("index " + top.digest.str() + " nests too deep");
     const bool manifest = IsManifestType(desc.media_type);
     if (!manifest && !IsIndexType(desc.media_type)) {
       return absl::NotFoundError("unexpected media type " + desc.media_type + " for " +
@@ -367,12 +370,13 @@ class ContainerdStore::Unpacker {
     absl::StatusOr<Index> index = ParseIndex(bytes);
     if (!index.ok()) return Annotate(index.status(), "index " + desc.digest.str());
     *was_index = true;
-    std::vector<std::pair<int, const Descriptor*>> matches;  // (rank, entry); no platform ranks last
+    std::vector<std::pair<int, const Descriptor*>>
+        matches;  // (rank, entry); no platform ranks last
     for (const Descriptor& d : index->manifests) {
       if (!d.platform.has_value()) {
         matches.emplace_back(std::numeric_limits<int>::max(), &d);
-      } else if (int rank = PlatformRank(*d.platform, options_.platforms,
-                                         options_.normalize_platform);
+      } else if (int rank =
+                     PlatformRank(*d.platform, options_.platforms, options_.normalize_platform);
                  rank >= 0) {
         matches.emplace_back(rank, &d);
       }
@@ -468,8 +472,8 @@ class ContainerdStore::Unpacker {
     }
     if (applied.applied().digest() != layer.diff_id.str()) {
       return fail(absl::FailedPreconditionError(
-          "wrong diff id calculated on extraction \"" + applied.applied().digest() +
-          "\": layer " + layer.blob.digest.str() + " should have diff ID " + layer.diff_id.str()));
+          "wrong diff id calculated on extraction \"" + applied.applied().digest() + "\": layer " +
+          layer.blob.digest.str() + " should have diff ID " + layer.diff_id.str()));
     }
 
     {
@@ -495,7 +499,8 @@ class ContainerdStore::Unpacker {
 
     // The uncompressed label once the diff ID is verified, as containerd sets it.
     return store_
-        .UpdateContentLabels(layer.blob.digest, {{std::string(kUncompressedLabel), layer.diff_id.str()}})
+        .UpdateContentLabels(layer.blob.digest,
+                             {{std::string(kUncompressedLabel), layer.diff_id.str()}})
         .status();
   }
 
@@ -528,7 +533,7 @@ class ContainerdStore::Unpacker {
 // ---------------------------------------------------------------- entry points
 
 absl::StatusOr<UnpackResult> ContainerdStore::Unpack(const Descriptor& target,
-                                                      const UnpackOptions& options) {
+                                                     const UnpackOptions& options) {
   Unpacker unpacker(*this, options);
   RECLAIM_RETURN_IF_ERROR(unpacker.Begin(/*list_committed=*/false));
   return unpacker.One(target);
@@ -538,8 +543,7 @@ absl::StatusOr<std::vector<absl::StatusOr<UnpackResult>>> ContainerdStore::Unpac
     const std::vector<Descriptor>& targets, const UnpackOptions& options) {
   Unpacker unpacker(*this, options);
   RECLAIM_RETURN_IF_ERROR(unpacker.Begin(targets.size() >= options.list_threshold));
-  std::vector<absl::StatusOr<UnpackResult>> out(targets.size(),
-                                                absl::UnknownError("not unpacked"));
+  std::vector<absl::StatusOr<UnpackResult>> out(targets.size(), absl::UnknownError("not unpacked"));
   // Per-image failures do not stop the others.
   RECLAIM_RETURN_IF_ERROR(ParallelFor(targets.size(), options.parallelism, [&](size_t i) {
     out[i] = unpacker.One(targets[i]);

@@ -97,18 +97,18 @@ struct UnpackOptions {
 };
 
 struct UnpackedLayer {
-  Descriptor blob;          // the manifest's layer descriptor
-  Digest diff_id;           // from the config's rootfs.diff_ids
-  std::string chain_id;     // the committed snapshot's name
-  bool applied = false;     // applied and committed by this call (else: already there)
+  Descriptor blob;            // the manifest's layer descriptor
+  Digest diff_id;             // from the config's rootfs.diff_ids
+  std::string chain_id;       // the committed snapshot's name
+  bool applied = false;       // applied and committed by this call (else: already there)
   int64_t applied_bytes = 0;  // uncompressed tar bytes Diff.Apply read (0 when skipped)
 };
 
 struct UnpackResult {
-  Descriptor manifest;      // the platform's manifest (the target itself when it is one)
+  Descriptor manifest;  // the platform's manifest (the target itself when it is one)
   Digest config;
   std::string snapshotter;
-  std::string chain_id;     // the top layer's chain ID: the image's rootfs ("" without layers)
+  std::string chain_id;  // the top layer's chain ID: the image's rootfs ("" without layers)
   std::vector<UnpackedLayer> layers;  // bottom first
   int64_t applied_bytes = 0;          // sum over layers
   size_t applied_layers() const;
@@ -137,7 +137,8 @@ class ChainLocks {
     Held(ChainLocks* locks, std::string key, bool waited)
         : locks_(locks), key_(std::move(key)), waited_(waited) {}
     Held(Held&& other) noexcept
-        : locks_(std::exchange(other.locks_, nullptr)), key_(std::move(other.key_)),
+        : locks_(std::exchange(other.locks_, nullptr)),
+          key_(std::move(other.key_)),
           waited_(other.waited_) {}
     Held(const Held&) = delete;
     Held& operator=(const Held&) = delete;

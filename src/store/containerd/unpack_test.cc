@@ -52,7 +52,8 @@ TEST(ChainIdsTest, FirstIsTheDiffIdThenHashOfParentSpaceDiffId) {
       {{a, b}, {a.str(), ab}},
       {{a, b, c}, {a.str(), ab, Digest::Sha256Of(ab + " " + c.str()).str()}},
       // identity.ChainID of [sha256:aaa…, sha256:bbb…], computed independently.
-      {{*Digest::Parse("sha256:" + std::string(64, 'a')), *Digest::Parse("sha256:" + std::string(64, 'b'))},
+      {{*Digest::Parse("sha256:" + std::string(64, 'a')),
+        *Digest::Parse("sha256:" + std::string(64, 'b'))},
        {"sha256:" + std::string(64, 'a'),
         "sha256:ccd722928bd92476ba1745586fed6e45a102504185ad88cd89e01ff116fd146c"}},
   };
@@ -122,7 +123,8 @@ TEST(PlatformRankTest, OrderedMatchOnOsArchitectureVariant) {
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     EXPECT_EQ(PlatformRank(cases[i].p, amd64,
-                           cases[i].normalize ? lower : std::function<Platform(Platform)>()), cases[i].want)
+                           cases[i].normalize ? lower : std::function<Platform(Platform)>()),
+              cases[i].want)
         << "case " << i;
   }
 #if !defined(__aarch64__)
@@ -250,9 +252,9 @@ std::string Archive(const std::vector<Entry>& entries, Compression compression, 
 }
 
 struct Layer {
-  std::string bytes;   // as stored (maybe compressed)
+  std::string bytes;  // as stored (maybe compressed)
   std::string media_type;
-  Digest diff_id;      // of the uncompressed tar
+  Digest diff_id;  // of the uncompressed tar
 };
 
 Layer MakeLayer(const std::vector<Entry>& files, Compression c, std::string media_type = "") {
@@ -309,9 +311,9 @@ class UnpackTest : public ::testing::Test {
 
   std::string Ctr(const std::string& args, int want_rc = 0, const std::string& ns = "") {
     std::string out;
-    const int rc = Shell("ctr -a " + Quoted(Daemon::socket()) + " -n " +
-                             Quoted(ns.empty() ? ns_ : ns) + " " + args,
-                         &out);
+    const int rc = Shell(
+        "ctr -a " + Quoted(Daemon::socket()) + " -n " + Quoted(ns.empty() ? ns_ : ns) + " " + args,
+        &out);
     EXPECT_EQ(rc, want_rc) << "ctr " << args << ":\n" << out;
     return out;
   }
@@ -361,11 +363,11 @@ class UnpackTest : public ::testing::Test {
       layer_json.push_back(DescriptorToJson(d));
       manifest_labels["containerd.io/gc.ref.content.l." + std::to_string(i)] = d.digest.str();
     }
-    const std::string manifest_bytes = nlohmann::json{{"schemaVersion", 2},
-                                                      {"mediaType", std::string(kOciManifest)},
-                                                      {"config", DescriptorToJson(img.config)},
-                                                      {"layers", layer_json}}
-                                           .dump();
+    const std::string manifest_bytes = nlohmann::json{
+        {"schemaVersion", 2},
+        {"mediaType", std::string(kOciManifest)},
+        {"config", DescriptorToJson(img.config)},
+        {"layers", layer_json}}.dump();
     img.manifest = Desc(kOciManifest, manifest_bytes);
     PutBlob(lease, img.manifest, manifest_bytes, manifest_labels);
     img.target = img.manifest;
@@ -384,7 +386,8 @@ class UnpackTest : public ::testing::Test {
   }
 
   // An index over `images`' manifests with their platforms, recorded as `name`.
-  Descriptor WriteIndex(const std::string& name, const std::vector<std::pair<Image, Platform>>& entries) {
+  Descriptor WriteIndex(const std::string& name,
+                        const std::vector<std::pair<Image, Platform>>& entries) {
     nlohmann::json manifests = nlohmann::json::array();
     Labels labels;
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -393,10 +396,10 @@ class UnpackTest : public ::testing::Test {
       manifests.push_back(DescriptorToJson(d));
       labels["containerd.io/gc.ref.content.m." + std::to_string(i)] = d.digest.str();
     }
-    const std::string bytes = nlohmann::json{{"schemaVersion", 2},
-                                             {"mediaType", std::string(kOciIndex)},
-                                             {"manifests", manifests}}
-                                  .dump();
+    const std::string bytes = nlohmann::json{
+        {"schemaVersion", 2},
+        {"mediaType", std::string(kOciIndex)},
+        {"manifests", manifests}}.dump();
     const Descriptor index = Desc(kOciIndex, bytes);
     EXPECT_TRUE(store().CreateLease("index", {}).ok());
     PutBlob("index", index, bytes, labels);
@@ -437,7 +440,8 @@ class UnpackTest : public ::testing::Test {
 std::vector<Layer> ThreeLayers(const std::string& seed, Compression c = Compression::kGzip) {
   std::vector<Layer> out;
   for (int i = 0; i < 3; ++i) {
-    out.push_back(MakeLayer({{seed + "-" + std::to_string(i), "content " + seed + std::to_string(i)}}, c));
+    out.push_back(
+        MakeLayer({{seed + "-" + std::to_string(i), "content " + seed + std::to_string(i)}}, c));
   }
   return out;
 }
@@ -502,7 +506,8 @@ TEST_F(UnpackTest, SecondUnpackIsANoOpAndASharedBaseIsShared) {
   EXPECT_EQ(after.size(), before.size());
 
   // b = a's first layer + its own: the base snapshot is a's.
-  const Image ib = WriteImage("docker.io/library/b:1", {a[0], MakeLayer({{"b", "b"}}, Compression::kGzip)});
+  const Image ib =
+      WriteImage("docker.io/library/b:1", {a[0], MakeLayer({{"b", "b"}}, Compression::kGzip)});
   auto rb = store().Unpack(ib.target, {});
   ASSERT_TRUE(rb.ok()) << rb.status();
   ASSERT_EQ(rb->layers.size(), 2u);
@@ -519,8 +524,9 @@ TEST_F(UnpackTest, ManyImagesInParallelApplyASharedLayerOnce) {
   std::vector<Image> images;
   std::vector<Descriptor> targets;
   for (int i = 0; i < 12; ++i) {
-    images.push_back(WriteImage("docker.io/library/par:" + std::to_string(i),
-                                {base, MakeLayer({{"own", std::to_string(i)}}, Compression::kGzip)}));
+    images.push_back(
+        WriteImage("docker.io/library/par:" + std::to_string(i),
+                   {base, MakeLayer({{"own", std::to_string(i)}}, Compression::kGzip)}));
     targets.push_back(images.back().target);
   }
   // Twice: listing first (threshold 1), and Stat per image (threshold never).
@@ -568,7 +574,8 @@ TEST_F(UnpackTest, LayerNotMatchingItsDiffIdFailsAndLeavesOnlyTheLayersBelow) {
   EXPECT_TRUE(snaps.contains(img.chain[1]));
   for (const auto& [key, s] : snaps) EXPECT_EQ(s.kind, "Committed") << key;
   EXPECT_TRUE(store().ListLeases()->empty());
-  EXPECT_FALSE(store().Info(img.config.digest)->labels.contains("containerd.io/gc.ref.snapshot.overlayfs"));
+  EXPECT_FALSE(
+      store().Info(img.config.digest)->labels.contains("containerd.io/gc.ref.snapshot.overlayfs"));
 }
 
 TEST_F(UnpackTest, ImagesThatCannotBeUnpackedSayWhy) {
@@ -636,7 +643,8 @@ TEST_F(UnpackTest, EveryLayerMediaTypeContainerdDecompresses) {
 
 TEST_F(UnpackTest, ForeignLayerNotInTheContentStoreFailsNamingIt) {
   const Layer base = MakeLayer({{"base", "b"}}, Compression::kGzip);
-  const Layer foreign = MakeLayer({{"f", "f"}}, Compression::kGzip, std::string(kDockerLayerForeignGzip));
+  const Layer foreign =
+      MakeLayer({{"f", "f"}}, Compression::kGzip, std::string(kDockerLayerForeignGzip));
   const Image img = WriteImage("docker.io/library/foreign:1", {base, foreign}, {}, nullptr,
                                P("linux", "amd64"), {true, false});
   auto r = store().Unpack(img.target, {});
@@ -653,18 +661,23 @@ TEST_F(UnpackTest, ForeignLayerNotInTheContentStoreFailsNamingIt) {
 TEST_F(UnpackTest, IndexYieldsTheHostPlatformsManifest) {
   // Each manifest has a record of its own too, so no collection takes it
   // before an index refers to it.
-  const Image amd64 = WriteImage("docker.io/library/m:amd64", {MakeLayer({{"amd64", "x"}}, Compression::kGzip)});
-  const Image i386 = WriteImage("docker.io/library/m:386", {MakeLayer({{"386", "x"}}, Compression::kGzip)},
-                                {}, nullptr, P("linux", "386"));
-  const Image arm64 = WriteImage("docker.io/library/m:arm64", {MakeLayer({{"arm64", "x"}}, Compression::kGzip)},
-                                 {}, nullptr, P("linux", "arm64"));
+  const Image amd64 =
+      WriteImage("docker.io/library/m:amd64", {MakeLayer({{"amd64", "x"}}, Compression::kGzip)});
+  const Image i386 =
+      WriteImage("docker.io/library/m:386", {MakeLayer({{"386", "x"}}, Compression::kGzip)}, {},
+                 nullptr, P("linux", "386"));
+  const Image arm64 =
+      WriteImage("docker.io/library/m:arm64", {MakeLayer({{"arm64", "x"}}, Compression::kGzip)}, {},
+                 nullptr, P("linux", "arm64"));
   struct Case {
     std::string name;
     std::vector<std::pair<Image, Platform>> entries;
     const Image* want;  // null: no match
   };
   const std::vector<Case> cases = {
-      {"all", {{arm64, P("linux", "arm64")}, {i386, P("linux", "386")}, {amd64, P("linux", "amd64")}}, &amd64},
+      {"all",
+       {{arm64, P("linux", "arm64")}, {i386, P("linux", "386")}, {amd64, P("linux", "amd64")}},
+       &amd64},
       {"386-only", {{arm64, P("linux", "arm64")}, {i386, P("linux", "386")}}, &i386},
       {"arm-only", {{arm64, P("linux", "arm64", "v8")}}, nullptr},
   };
@@ -674,7 +687,8 @@ TEST_F(UnpackTest, IndexYieldsTheHostPlatformsManifest) {
     if (c.want == nullptr) {
       ASSERT_FALSE(r.ok()) << c.name;
       EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
-      EXPECT_EQ(r.status().message(), "no match for platform in manifest " + index.digest.str() + ": not found");
+      EXPECT_EQ(r.status().message(),
+                "no match for platform in manifest " + index.digest.str() + ": not found");
       continue;
     }
     ASSERT_TRUE(r.ok()) << c.name << ": " << r.status();
@@ -702,8 +716,9 @@ TEST_F(UnpackTest, UnpackedImageRunsWithCtrAndSeesItsLayersMerged) {
   ASSERT_TRUE(in.good()) << "/bin/busybox is missing: install busybox-static (scripts/setup.sh)";
   const std::string busybox((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const std::vector<Layer> layers = {
-      MakeLayer({{"bin/busybox", busybox, 0755}, {"gone", "deleted above"}, {"kept", "from layer 1"}},
-                Compression::kGzip),
+      MakeLayer(
+          {{"bin/busybox", busybox, 0755}, {"gone", "deleted above"}, {"kept", "from layer 1"}},
+          Compression::kGzip),
       MakeLayer({{"second", "from layer 2"}}, Compression::kZstd),
       MakeLayer({{".wh.gone", ""}, {"kept", "replaced in layer 3"}}, Compression::kNone),
   };
@@ -767,16 +782,17 @@ TEST_F(UnpackTest, SameResultAsCtrImagesImport) {
                                             {"rootfs", {{"type", "layers"}, {"diff_ids", ids}}}}
                                  .dump();
   add(Desc(kOciConfig, config), config);
-  const std::string manifest = nlohmann::json{{"schemaVersion", 2},
-                                              {"mediaType", std::string(kOciManifest)},
-                                              {"config", DescriptorToJson(Desc(kOciConfig, config))},
-                                              {"layers", layer_json}}
-                                   .dump();
+  const std::string manifest = nlohmann::json{
+      {"schemaVersion", 2},
+      {"mediaType", std::string(kOciManifest)},
+      {"config", DescriptorToJson(Desc(kOciConfig, config))},
+      {"layers", layer_json}}.dump();
   const Descriptor m = Desc(kOciManifest, manifest);
   add(m, manifest);
   nlohmann::json entry = DescriptorToJson(m);
   entry["annotations"] = {{"io.containerd.image.name", "docker.io/library/same:1"}};
-  files.push_back({"index.json", nlohmann::json{{"schemaVersion", 2}, {"manifests", {entry}}}.dump()});
+  files.push_back(
+      {"index.json", nlohmann::json{{"schemaVersion", 2}, {"manifests", {entry}}}.dump()});
   files.push_back({"oci-layout", R"({"imageLayoutVersion":"1.0.0"})"});
   const std::string tar = work_ + "/same.tar";
   std::ofstream(tar, std::ios::binary) << Archive(files, Compression::kNone);
@@ -792,7 +808,8 @@ TEST_F(UnpackTest, SameResultAsCtrImagesImport) {
   auto snapshots = [&](const std::string& ns) {
     std::string out;
     for (const auto& [key, s] : CtrSnapshots(ns)) {
-      out += key + " <- " + s.parent + " " + s.kind + " " + Ctr("snapshots info " + Quoted(key), 0, ns) + "\n";
+      out += key + " <- " + s.parent + " " + s.kind + " " +
+             Ctr("snapshots info " + Quoted(key), 0, ns) + "\n";
     }
     return out;
   };
@@ -817,7 +834,8 @@ TEST_F(UnpackTest, SameResultAsCtrImagesImport) {
     std::string out;
     std::istringstream in(s);
     for (std::string line; std::getline(in, line);) {
-      if (line.find("\"Created\"") == std::string::npos && line.find("\"Updated\"") == std::string::npos) {
+      if (line.find("\"Created\"") == std::string::npos &&
+          line.find("\"Updated\"") == std::string::npos) {
         out += line + "\n";
       }
     }
