@@ -21,13 +21,15 @@ set(RECLAIM_CONTAINERD_PROTO_SRC "" CACHE PATH
 
 set(_RECLAIM_CTD_PACKAGE golang-github-containerd-containerd-dev)
 set(_RECLAIM_CTD_API github.com/containerd/containerd/api)
-# The services reclaim talks to, plus the types they import.
+# The services reclaim talks to (diff: the unpacker's Diff.Apply), plus the
+# types they import.
 set(_RECLAIM_CTD_SERVICES
   services/images/v1/images
   services/content/v1/content
   services/containers/v1/containers
   services/leases/v1/leases
   services/snapshots/v1/snapshots
+  services/diff/v1/diff
   services/namespaces/v1/namespace
   services/version/v1/version)
 set(_RECLAIM_CTD_TYPES types/descriptor types/mount)

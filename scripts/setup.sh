@@ -17,6 +17,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev python3 coreutils
   # real components the interop and end-to-end tests drive, and the API bench's load generator
   containerd curl wrk tzdata
+  # a static binary for the unpack test to run in an image it unpacked (ctr run)
+  busybox-static
 )
 
 missing=()

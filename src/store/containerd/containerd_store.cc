@@ -21,11 +21,9 @@
 #include "store/containerd/convert.h"
 
 namespace reclaim {
-namespace {
 
-// Runs fn(0) … fn(n-1) on up to `threads` threads (the caller's included).
-// The first error stops the calls not yet started and is returned.
-absl::Status ParallelFor(size_t n, int threads, const std::function<absl::Status(size_t)>& fn) {
+absl::Status ContainerdStore::ParallelFor(size_t n, int threads,
+                                          const std::function<absl::Status(size_t)>& fn) {
   const size_t count = std::min<size_t>(static_cast<size_t>(std::max(1, threads)), n);
   std::atomic<size_t> next{0};
   std::vector<absl::Status> failures(count);
@@ -47,7 +45,6 @@ absl::Status ParallelFor(size_t n, int threads, const std::function<absl::Status
   return absl::OkStatus();
 }
 
-}  // namespace
 namespace {
 
 namespace conv = containerd_convert;

@@ -40,6 +40,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "platform/mutex.h"
+#include "store/containerd/unpack.h"
 #include "store/store.h"
 
 namespace grpc {
@@ -131,10 +132,25 @@ class ContainerdStore final : public Store,
   absl::StatusOr<BatchDeleteResult> DeleteImagesAndCollect(
       const std::vector<std::string>& names, const DeleteAndCollectOptions& options) override;
 
+  // Unpacks `target` (a manifest or index whose content is present) into the
+  // snapshotter, as containerd's unpack does (store/containerd/unpack.h).
+  absl::StatusOr<UnpackResult> Unpack(const Descriptor& target, const UnpackOptions& options);
+  // Unpacks many images, `options.parallelism` at a time, under one lease: one
+  // result per target, in order. The outer status fails only when the lease
+  // or the snapshot listing does.
+  absl::StatusOr<std::vector<absl::StatusOr<UnpackResult>>> UnpackAll(
+      const std::vector<Descriptor>& targets, const UnpackOptions& options);
+
  private:
   class GrpcWriter;
   class GrpcReader;
+  class Unpacker;  // unpack.cc
   struct Stubs;
+
+  // Runs fn(0) … fn(n-1) on up to `threads` threads (the caller's included).
+  // The first error stops the calls not yet started and is returned.
+  static absl::Status ParallelFor(size_t n, int threads,
+                                  const std::function<absl::Status(size_t)>& fn);
 
   ContainerdStore(ContainerdStoreOptions options, std::shared_ptr<grpc::Channel> channel);
 
@@ -161,6 +177,8 @@ class ContainerdStore final : public Store,
   std::string server_version_;
   std::atomic<uint64_t> collect_seq_{0};
   Mutex collect_mu_;  // one collection (and its diff) at a time
+  // Chain IDs being unpacked by this process (Unpack, UnpackAll).
+  ChainLocks unpacking_;
 };
 
 }  // namespace reclaim
