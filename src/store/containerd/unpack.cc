@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "core/media_types.h"
 #include "core/status.h"
+#include "gc/labels.h"
 #include "core/timestamp.h"
 #include "github.com/containerd/containerd/api/services/diff/v1/diff.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
@@ -205,7 +206,7 @@ class ContainerdStore::Unpacker {
       for (int shift = 60; shift >= 0; shift -= 4) id += kHex[(r >> shift) & 0xF];
       RECLAIM_RETURN_IF_ERROR(
           store_
-              .CreateLease(id, {{std::string(kGcExpireLabel),
+              .CreateLease(id, {{std::string(gc::kLabelExpire),
                                  FormatRfc3339Nano(clock_.Now() + options_.lease_expiry)}})
               .status());
       lease_ = std::move(id);
@@ -507,7 +508,7 @@ class ContainerdStore::Unpacker {
   // containerd.io/gc.ref.snapshot.<snapshotter> on the config. When nothing
   // was applied it may be there already: a read is cheaper than a write.
   absl::Status LabelConfig(const UnpackResult& r) {
-    const std::string key = std::string(kGcRefSnapshotPrefix) + snapshotter_;
+    const std::string key = std::string(gc::kLabelSnapshotRef) + snapshotter_;
     if (r.applied_layers() == 0) {
       RECLAIM_ASSIGN_OR_RETURN(ContentInfo info, store_.Info(r.config));
       if (auto it = info.labels.find(key); it != info.labels.end() && it->second == r.chain_id) {

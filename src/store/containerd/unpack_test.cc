@@ -764,14 +764,14 @@ TEST_F(UnpackTest, PruneOfUnpackedImageRemovesItsSnapshots) {
   ASSERT_TRUE(store().Unpack(keep.target, {}).ok());
   ASSERT_TRUE(store().Unpack(gone.target, {}).ok());
   ASSERT_EQ(gone.chain[0], keep.chain[0]);  // a shared base
-  auto batch = store().DeleteImagesAndCollect({"docker.io/library/gone:1"});
+  auto batch = store().collector().DeleteImagesAndCollect({"docker.io/library/gone:1"});
   ASSERT_TRUE(batch.ok()) << batch.status();
   ASSERT_EQ(batch->collected.removed_snapshots.size(), 1u);
   EXPECT_EQ(batch->collected.removed_snapshots[0].key, gone.chain[1]);
   const auto snaps = CtrSnapshots();
   EXPECT_EQ(snaps.size(), 3u);
   EXPECT_FALSE(snaps.contains(gone.chain[1]));
-  auto all = store().DeleteImagesAndCollect({"docker.io/library/keep:1"});
+  auto all = store().collector().DeleteImagesAndCollect({"docker.io/library/keep:1"});
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->collected.removed_snapshots.size(), 3u);
   EXPECT_TRUE(CtrSnapshots().empty());
