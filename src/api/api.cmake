@@ -1,12 +1,11 @@
 # api/api: the HTTP server, Docker conventions, routes and the Backend interface.
 reclaim_cc_library(reclaim_api
-  SRCS ${CMAKE_CURRENT_LIST_DIR}/api_version.cc
-       ${CMAKE_CURRENT_LIST_DIR}/query.cc
-       ${CMAKE_CURRENT_LIST_DIR}/json.cc
+  SRCS ${CMAKE_CURRENT_LIST_DIR}/query.cc
        ${CMAKE_CURRENT_LIST_DIR}/http_server.cc
        ${CMAKE_CURRENT_LIST_DIR}/backend.cc
        ${CMAKE_CURRENT_LIST_DIR}/docker_api.cc
-  DEPS reclaim_imageio reclaim_core_filters reclaim_core_status nlohmann_json::nlohmann_json
+  DEPS reclaim_docker_json reclaim_imageio reclaim_core_filters reclaim_core_status
+       nlohmann_json::nlohmann_json
        absl::status absl::statusor absl::time Boost::headers Threads::Threads
   PRIVATE_DEPS absl::strings spdlog::spdlog)
 
@@ -16,9 +15,6 @@ reclaim_cc_library(reclaim_api_testing
   DEPS reclaim_api reclaim_platform_mutex absl::strings Boost::headers)
 
 reclaim_cc_test(api_query_test SRCS ${CMAKE_CURRENT_LIST_DIR}/query_test.cc DEPS reclaim_api)
-reclaim_cc_test(api_version_test SRCS ${CMAKE_CURRENT_LIST_DIR}/api_version_test.cc
-  DEPS reclaim_api)
-reclaim_cc_test(api_json_test SRCS ${CMAKE_CURRENT_LIST_DIR}/json_test.cc DEPS reclaim_api)
 reclaim_cc_test(api_http_server_test SRCS ${CMAKE_CURRENT_LIST_DIR}/http_server_test.cc
   DEPS reclaim_api reclaim_api_testing reclaim_platform_testing)
 reclaim_cc_test(api_docker_api_test SRCS ${CMAKE_CURRENT_LIST_DIR}/docker_api_test.cc

@@ -33,7 +33,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "api/json.h"
+#include "docker/json.h"
 #include "core/filters.h"
 #include "imageio/byte_stream.h"
 

@@ -5,8 +5,8 @@
 #include <string_view>
 #include <utility>
 
-#include "api/api_version.h"
-#include "api/json.h"
+#include "docker/api_version.h"
+#include "docker/json.h"
 #include "api/query.h"
 #include "core/status.h"
 

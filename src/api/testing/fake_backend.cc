@@ -4,7 +4,7 @@
 #include <array>
 #include <utility>
 
-#include "api/api_version.h"
+#include "docker/api_version.h"
 
 namespace reclaim::api_testing {
 

@@ -1,5 +1,5 @@
-// File: api/api_version_test.cc
-#include "api/api_version.h"
+// File: docker/api_version_test.cc
+#include "docker/api_version.h"
 
 #include "gtest/gtest.h"
 

@@ -1,5 +1,5 @@
-// File: api/json_test.cc
-#include "api/json.h"
+// File: docker/json_test.cc
+#include "docker/json.h"
 
 #include <string>
 
