@@ -86,8 +86,8 @@ class Connection final : public HttpConnection,
       if (!n.ok()) return n.status();
       if (*n == 0) return out;
       if (out.size() + *n > limit) {
-        return absl::InvalidArgumentError("request body too large (limit " +
-                                          std::to_string(limit) + " bytes)");
+        return absl::InvalidArgumentError("request body too large (limit " + std::to_string(limit) +
+                                          " bytes)");
       }
       out.append(buf.data(), *n);
     }
@@ -111,12 +111,8 @@ class Connection final : public HttpConnection,
   absl::Status Respond(int status, const HeaderList& headers, std::string body) override {
     if (responded_) return absl::FailedPreconditionError("response already sent");
     DiscardBody(kDiscardBeforeRespond);
-    responded_ = true;
-    status_ = status;
     http::response<http::string_body> res;
-    res.version(version_);
-    res.result(static_cast<unsigned>(status));
-    AddHeaders(res, headers);
+    BeginResponse(res, status, headers);
     bool no_body_status = status == 204 || status == 304 || (status >= 100 && status < 200);
     if (method_ == "HEAD") {
       // No body; the length the GET would have, unless the handler said it.
@@ -137,13 +133,9 @@ class Connection final : public HttpConnection,
 
   absl::StatusOr<ResponseStream*> StartStream(int status, const HeaderList& headers) override {
     if (responded_) return absl::FailedPreconditionError("response already sent");
-    responded_ = true;
     streaming_ = true;
-    status_ = status;
     http::response<http::empty_body> res;
-    res.version(version_);
-    res.result(static_cast<unsigned>(status));
-    AddHeaders(res, headers);
+    BeginResponse(res, status, headers);
     res.chunked(true);
     close_after_ = WantClose();
     res.keep_alive(!close_after_);
@@ -289,18 +281,17 @@ class Connection final : public HttpConnection,
       }
       if (used == 0) break;
     }
-    socket_.async_read_some(buffer_.prepare(kReadSize),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
-                              self->buffer_.commit(n);
-                              if (ec) {
-                                self->CancelTimer();
-                                self->OnHeader(ec == net::error::eof
-                                                   ? beast::error_code(http::error::partial_message)
-                                                   : ec);
-                                return;
-                              }
-                              self->ReadHeaderStep();
-                            });
+    socket_.async_read_some(
+        buffer_.prepare(kReadSize), [self = shared_from_this()](beast::error_code ec, size_t n) {
+          self->buffer_.commit(n);
+          if (ec) {
+            self->CancelTimer();
+            self->OnHeader(ec == net::error::eof ? beast::error_code(http::error::partial_message)
+                                                 : ec);
+            return;
+          }
+          self->ReadHeaderStep();
+        });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -431,8 +422,7 @@ class Connection final : public HttpConnection,
       continue_sent_ = true;
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       IoResult r = RunIo(owner_.options().io_timeout, [&](auto done) {
-        net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
-                         std::move(done));
+        net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()), std::move(done));
       });
       if (absl::Status s = IoStatus(r.first, "writing 100 Continue"); !s.ok()) return s;
     }
@@ -474,8 +464,13 @@ class Connection final : public HttpConnection,
     return IoStatus(r.first, "writing the response body");
   }
 
+  // The status line and headers of the one response to this request.
   template <typename Message>
-  void AddHeaders(Message& res, const HeaderList& headers) {
+  void BeginResponse(Message& res, int status, const HeaderList& headers) {
+    responded_ = true;
+    status_ = status;
+    res.version(version_);
+    res.result(static_cast<unsigned>(status));
     for (const auto& [k, v] : owner_.options().default_headers) res.insert(k, v);
     for (const auto& [k, v] : headers) res.set(k, v);
   }
