@@ -46,7 +46,6 @@ TEST_P(HttpConnectionTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_EQ(server_->connection_count(), 1);
 }
 
-
 TEST_P(HttpConnectionTest, ConnectionCloseIsHonoured) {
   auto c = Connect();
   absl::StatusOr<TestResponse> r = c->Request("GET", "/hello", "", {{"Connection", "close"}});
@@ -54,7 +53,6 @@ TEST_P(HttpConnectionTest, ConnectionCloseIsHonoured) {
   EXPECT_FALSE(r->keep_alive);
   EXPECT_TRUE(c->ServerClosed());
 }
-
 
 TEST_P(HttpConnectionTest, ChunkedUploadIsStreamedToTheHandler) {
   auto c = Connect();
@@ -81,7 +79,6 @@ TEST_P(HttpConnectionTest, ChunkedUploadIsStreamedToTheHandler) {
   EXPECT_EQ(again->body, "hello");
 }
 
-
 TEST_P(HttpConnectionTest, ClientGoingAwayMidUploadIsAnErrorForTheHandler) {
   auto c = Connect();
   ASSERT_TRUE(c->SendChunkedHeader("POST", "/stream-in").ok());
@@ -92,7 +89,6 @@ TEST_P(HttpConnectionTest, ClientGoingAwayMidUploadIsAnErrorForTheHandler) {
   std::lock_guard<std::mutex> l(handler_.mu_);
   EXPECT_EQ(handler_.read_error_.code(), absl::StatusCode::kUnavailable) << handler_.read_error_;
 }
-
 
 TEST_P(HttpConnectionTest, ChunkedDownload) {
   auto c = Connect();
@@ -109,7 +105,6 @@ TEST_P(HttpConnectionTest, ChunkedDownload) {
   ASSERT_TRUE(again.ok());
 }
 
-
 TEST_P(HttpConnectionTest, AbortTruncatesTheStream) {
   // The handler starts a chunked 200, sends one chunk and aborts: the client
   // gets the header and that chunk, then the server closes the connection
@@ -123,7 +118,7 @@ TEST_P(HttpConnectionTest, AbortTruncatesTheStream) {
   EXPECT_NE(head->find("\r\nTransfer-Encoding: chunked\r\n"), std::string::npos) << *head;
   absl::StatusOr<std::string> rest = c->ReadRawToEnd();
   ASSERT_TRUE(rest.ok()) << rest.status();  // closed by the server, not a timeout
-  EXPECT_EQ(*rest, "7\r\npartial\r\n");      // the chunk, and no "0\r\n\r\n" after it
+  EXPECT_EQ(*rest, "7\r\npartial\r\n");     // the chunk, and no "0\r\n\r\n" after it
   // The server serves on.
   auto next = Connect();
   ASSERT_NE(next, nullptr);
@@ -140,11 +135,11 @@ TEST_P(HttpConnectionTest, HandlerWithoutResponseGets500) {
   EXPECT_EQ(r->Header("X-Test-Default"), "yes");
 }
 
-
 TEST_P(HttpConnectionTest, OversizedHeadersGet431AndClose) {
   auto c = Connect();
   HeaderList big;  // 70 KiB in all (one Beast field is limited to 64 KiB)
-  for (int i = 0; i < 7; ++i) big.emplace_back("X-Big-" + std::to_string(i), std::string(10240, 'a'));
+  for (int i = 0; i < 7; ++i)
+    big.emplace_back("X-Big-" + std::to_string(i), std::string(10240, 'a'));
   absl::StatusOr<TestResponse> r = c->Request("GET", "/hello", "", big);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->status, 431);
@@ -152,7 +147,6 @@ TEST_P(HttpConnectionTest, OversizedHeadersGet431AndClose) {
   EXPECT_FALSE(r->keep_alive);
   EXPECT_TRUE(c->ServerClosed());
 }
-
 
 TEST_P(HttpConnectionTest, GarbageGets400AndCloseAndTheServerLivesOn) {
   const std::vector<std::string> garbage = {
@@ -173,7 +167,6 @@ TEST_P(HttpConnectionTest, GarbageGets400AndCloseAndTheServerLivesOn) {
   EXPECT_EQ(r->status, 200);
 }
 
-
 TEST_P(HttpConnectionTest, BadRequestLineIsAnswered400) {
   auto c = Connect();
   ASSERT_TRUE(c->WriteRaw("G@T / HTTP/1.1\r\nHost: x\r\n\r\n").ok());
@@ -183,7 +176,6 @@ TEST_P(HttpConnectionTest, BadRequestLineIsAnswered400) {
   EXPECT_EQ(r->Header("X-Test-Default"), "yes");
 }
 
-
 TEST_P(HttpConnectionTest, BodyOverTheLimitIsRefused) {
   auto c = Connect();
   absl::StatusOr<TestResponse> r = c->Request("POST", "/echo", std::string((1 << 20) + 1, 'z'));
@@ -191,7 +183,6 @@ TEST_P(HttpConnectionTest, BodyOverTheLimitIsRefused) {
   EXPECT_EQ(r->status, 400);
   EXPECT_EQ(r->body, "request body too large (limit 1048576 bytes)");
 }
-
 
 TEST_P(HttpConnectionTest, UnreadBodyClosesAfterTheAnswer) {
   auto c = Connect();
@@ -201,7 +192,6 @@ TEST_P(HttpConnectionTest, UnreadBodyClosesAfterTheAnswer) {
   EXPECT_FALSE(r->keep_alive);
   EXPECT_TRUE(c->ServerClosed());
 }
-
 
 TEST_P(HttpConnectionTest, ExpectContinueIsAnswered) {
   auto c = Connect();
@@ -216,7 +206,6 @@ TEST_P(HttpConnectionTest, ExpectContinueIsAnswered) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->body, "hello");
 }
-
 
 TEST(HttpConnectionTimeoutTest, IdleAndSlowHeaderConnectionsAreClosed) {
   TempDir dir;

@@ -211,37 +211,36 @@ class HttpServer::Impl final : public ConnectionOwner {
 
 void HttpServer::Impl::Accept(size_t i) {
   Acceptor& acceptor = *acceptors_[i];
-  acceptor.async_accept(
-      net::make_strand(ioc_), [this, i](ErrorCode ec, Socket socket) {
-        if (ec == net::error::operation_aborted || stopping()) return;
-        if (ec) {
-          spdlog::warn("api: accept failed: {}", ec.message());
-          // Back off briefly (e.g. out of file descriptors) instead of spinning.
-          auto timer = std::make_shared<net::steady_timer>(acceptors_[i]->get_executor());
-          timer->expires_after(std::chrono::milliseconds(50));
-          timer->async_wait([this, i, timer](ErrorCode) {
-            if (!stopping()) Accept(i);
-          });
-          return;
-        }
-        if (connection_count() >= options_.max_connections) {
-          ErrorCode ignored;
-          socket.close(ignored);
-        } else {
-          if (acceptor_is_tcp_[i]) {
-            ErrorCode ignored;
-            socket.set_option(net::ip::tcp::no_delay(true), ignored);
-          }
-          ErrorCode peer_ec;
-          Protocol::endpoint remote = socket.remote_endpoint(peer_ec);
-          std::string peer = peer_ec ? "unknown" : PeerName(remote);
-          std::shared_ptr<HttpConnection> conn =
-              HttpConnection::Create(*this, std::move(socket), std::move(peer));
-          Register(conn);
-          conn->Start();
-        }
-        Accept(i);
+  acceptor.async_accept(net::make_strand(ioc_), [this, i](ErrorCode ec, Socket socket) {
+    if (ec == net::error::operation_aborted || stopping()) return;
+    if (ec) {
+      spdlog::warn("api: accept failed: {}", ec.message());
+      // Back off briefly (e.g. out of file descriptors) instead of spinning.
+      auto timer = std::make_shared<net::steady_timer>(acceptors_[i]->get_executor());
+      timer->expires_after(std::chrono::milliseconds(50));
+      timer->async_wait([this, i, timer](ErrorCode) {
+        if (!stopping()) Accept(i);
       });
+      return;
+    }
+    if (connection_count() >= options_.max_connections) {
+      ErrorCode ignored;
+      socket.close(ignored);
+    } else {
+      if (acceptor_is_tcp_[i]) {
+        ErrorCode ignored;
+        socket.set_option(net::ip::tcp::no_delay(true), ignored);
+      }
+      ErrorCode peer_ec;
+      Protocol::endpoint remote = socket.remote_endpoint(peer_ec);
+      std::string peer = peer_ec ? "unknown" : PeerName(remote);
+      std::shared_ptr<HttpConnection> conn =
+          HttpConnection::Create(*this, std::move(socket), std::move(peer));
+      Register(conn);
+      conn->Start();
+    }
+    Accept(i);
+  });
 }
 
 void HttpServer::Impl::ForEachConnection(void (HttpConnection::*fn)()) {

@@ -58,7 +58,6 @@ TEST_P(HttpServerTest, ManyConcurrentConnections) {
   EXPECT_EQ(ok.load(), kClients * kRequests);
 }
 
-
 TEST_P(HttpServerTest, RequestsInFlightOnSeveralConnectionsAtOnce) {
   // One request blocks in its handler; another connection is still served.
   auto blocked = Connect();
@@ -74,7 +73,6 @@ TEST_P(HttpServerTest, RequestsInFlightOnSeveralConnectionsAtOnce) {
   EXPECT_EQ(b->body, "released");
 }
 
-
 TEST_P(HttpServerTest, GracefulShutdownFinishesTheRequestInFlight) {
   auto busy = Connect();
   auto idle = Connect();
@@ -87,7 +85,8 @@ TEST_P(HttpServerTest, GracefulShutdownFinishesTheRequestInFlight) {
   EXPECT_TRUE(idle->ServerClosed());
   bool refused = false;
   for (int i = 0; i < 100 && !refused; ++i) {
-    absl::StatusOr<std::unique_ptr<TestClient>> c = TestClient::Connect(Address(), absl::Seconds(1));
+    absl::StatusOr<std::unique_ptr<TestClient>> c =
+        TestClient::Connect(Address(), absl::Seconds(1));
     if (!c.ok()) {
       refused = true;
     } else {
@@ -109,7 +108,6 @@ TEST_P(HttpServerTest, GracefulShutdownFinishesTheRequestInFlight) {
   server_.reset();
 }
 
-
 TEST_P(HttpServerTest, GraceExpiredClosesHangingConnections) {
   auto busy = Connect();
   ASSERT_TRUE(busy->WriteRaw("GET /block HTTP/1.1\r\nHost: x\r\n\r\n").ok());
@@ -126,7 +124,6 @@ TEST_P(HttpServerTest, GraceExpiredClosesHangingConnections) {
   EXPECT_FALSE(busy->ReadResponse().ok());  // its connection was closed
   server_.reset();
 }
-
 
 TEST(HttpServerListenTest, UnixSocketModeStaleAndLive) {
   TempDir dir;
@@ -174,7 +171,6 @@ TEST(HttpServerListenTest, UnixSocketModeStaleAndLive) {
   ASSERT_FALSE(third.ok());
   EXPECT_TRUE(std::filesystem::exists(dir.path() + "/file"));
 }
-
 
 TEST(HttpServerListenTest, TcpPortZeroResolvesAndNonLoopbackIsRefused) {
   TestHandler handler;

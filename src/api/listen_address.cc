@@ -66,7 +66,8 @@ absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view address) {
     port_text = rest.substr(colon + 1);
   }
   if (port_text.empty() || port_text.size() > 5 ||
-      !std::all_of(port_text.begin(), port_text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      !std::all_of(port_text.begin(), port_text.end(),
+                   [](char c) { return c >= '0' && c <= '9'; })) {
     return absl::InvalidArgumentError("invalid listen address \"" + text + "\": bad port");
   }
   int port = std::stoi(std::string(port_text));

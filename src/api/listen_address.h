@@ -29,8 +29,8 @@ namespace reclaim {
 struct ListenAddress {
   enum class Kind { kUnix, kTcp };
   Kind kind = Kind::kUnix;
-  std::string path;  // kUnix: absolute socket path
-  std::string host;  // kTcp: the IP literal ("127.0.0.1", "::1")
+  std::string path;   // kUnix: absolute socket path
+  std::string host;   // kTcp: the IP literal ("127.0.0.1", "::1")
   uint16_t port = 0;  // kTcp
 
   // "unix:///run/x.sock", "tcp://127.0.0.1:2375", "tcp://[::1]:2375".

@@ -33,13 +33,15 @@ TEST(ParseListenAddressTest, Table) {
       {"tcp://0.0.0.0:2375", false,
        "refusing to listen on tcp://0.0.0.0:2375: only loopback addresses are allowed without TLS"},
       {"tcp://10.1.2.3:2375", false,
-       "refusing to listen on tcp://10.1.2.3:2375: only loopback addresses are allowed without TLS"},
+       "refusing to listen on tcp://10.1.2.3:2375: only loopback addresses are allowed without "
+       "TLS"},
       {"tcp://[::]:2375", false,
        "refusing to listen on tcp://[::]:2375: only loopback addresses are allowed without TLS"},
       {"unix://relative.sock", false,
        "invalid listen address \"unix://relative.sock\": the socket path must be absolute"},
       {"tcp://127.0.0.1", false, "invalid listen address \"tcp://127.0.0.1\": a port is required"},
-      {"tcp://127.0.0.1:99999", false, "invalid listen address \"tcp://127.0.0.1:99999\": bad port"},
+      {"tcp://127.0.0.1:99999", false,
+       "invalid listen address \"tcp://127.0.0.1:99999\": bad port"},
       {"tcp://example.com:1", false,
        "invalid listen address \"tcp://example.com:1\": the host must be an IP address or "
        "localhost"},

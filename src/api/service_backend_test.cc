@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "docker/json.h"
 #include "core/status.h"
+#include "docker/json.h"
 #include "gtest/gtest.h"
 #include "imageio/testing/tar_builder.h"
 #include "service/testing/store_fixture.h"

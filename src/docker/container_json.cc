@@ -38,8 +38,8 @@ Json ContainerInspectJson(const ContainerInfo& c, bool with_size, int64_t size_r
   j["Id"] = c.id;
   j["Created"] = FormatRfc3339Nano(c.created);
   j["Path"] = argv.empty() ? std::string() : argv.front();
-  j["Args"] = JsonStrings(argv.empty() ? argv
-                                       : std::vector<std::string>(argv.begin() + 1, argv.end()));
+  j["Args"] =
+      JsonStrings(argv.empty() ? argv : std::vector<std::string>(argv.begin() + 1, argv.end()));
   Json state = Json::object();
   state["Status"] = c.state;
   state["Running"] = false;

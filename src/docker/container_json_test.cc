@@ -60,8 +60,7 @@ TEST(ContainerInspectJsonTest, PathArgsConfigAndSize) {
       R"("State":{"Status":"created","Running":false,"Paused":false,"Restarting":false,)"
       R"("OOMKilled":false,"Dead":false,"Pid":0,"ExitCode":0,"Error":"",)"
       R"("StartedAt":"0001-01-01T00:00:00Z","FinishedAt":"0001-01-01T00:00:00Z"},)";
-  const std::string files =
-      R"("ResolvConfPath":"","HostnamePath":"","HostsPath":"","LogPath":"",)";
+  const std::string files = R"("ResolvConfPath":"","HostnamePath":"","HostsPath":"","LogPath":"",)";
   const std::string runtime =
       R"("RestartCount":0,"Driver":"","Platform":"linux","MountLabel":"","ProcessLabel":"",)"
       R"("AppArmorProfile":"","ExecIDs":null,"HostConfig":{"NetworkMode":"default"},)"

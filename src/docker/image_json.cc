@@ -47,8 +47,8 @@ void AppendDescriptor(std::string* out, const Descriptor& d) {
 }
 
 // ImageSummaryJson(s, version, /*in_list=*/true), encoded.
-void AppendListedSummary(std::string* out, const ImageSummary& s, bool none_pairs,
-                         bool descriptor, bool virtual_size) {
+void AppendListedSummary(std::string* out, const ImageSummary& s, bool none_pairs, bool descriptor,
+                         bool virtual_size) {
   out->append("{\"Containers\":-1,\"Created\":");
   out->append(std::to_string(absl::ToUnixSeconds(s.created)));
   out->append(",\"Id\":");

@@ -103,8 +103,11 @@ TEST(ImageListBodyTest, SameBytesAsTheJsonTree) {
   ImageSummary tricky;  // strings that need escaping, in every string field
   tricky.id = Digest::Sha256Of("tricky");
   tricky.parent_id = "p\"q\\r";
-  tricky.repo_tags = {"a<b>&c:1", std::string("ctl\x01\x1f\t\n:2"), "\xc3\xa9t\xc3\xa9:3",
-                      "line\xe2\x80\xa8sep\xe2\x80\xa9:4", std::string("bad\xff\xfeutf8:5"),
+  tricky.repo_tags = {"a<b>&c:1",
+                      std::string("ctl\x01\x1f\t\n:2"),
+                      "\xc3\xa9t\xc3\xa9:3",
+                      "line\xe2\x80\xa8sep\xe2\x80\xa9:4",
+                      std::string("bad\xff\xfeutf8:5"),
                       "del\x7f:6"};
   tricky.labels = Labels{{"k\"ey", "v\\al"}, {"\xe2\x80\xa8", "<&>"}, {"", ""}};
   tricky.shared_size = 42;
@@ -117,13 +120,13 @@ TEST(ImageListBodyTest, SameBytesAsTheJsonTree) {
   empty_labels.id = Digest::Sha256Of("empty");
   empty_labels.labels = Labels{};
   empty_labels.repo_digests = {"x@" + empty_labels.id.str()};
-  empty_labels.target = Descriptor{"application/vnd.docker.distribution.manifest.v2+json",
-                                   empty_labels.id, 1};
+  empty_labels.target =
+      Descriptor{"application/vnd.docker.distribution.manifest.v2+json", empty_labels.id, 1};
 
   const std::vector<std::vector<ImageSummary>> lists = {
       {}, {plain}, {plain, dangling, tricky, empty_labels}};
-  for (const std::string version : {"1.24", "1.41", "1.42", "1.43", "1.44", "1.47", "1.48",
-                                    "1.50"}) {
+  for (const std::string version :
+       {"1.24", "1.41", "1.42", "1.43", "1.44", "1.47", "1.48", "1.50"}) {
     for (const std::vector<ImageSummary>& list : lists) {
       SCOPED_TRACE(version + " with " + std::to_string(list.size()) + " rows");
       const std::string want = TreeBody(list, version);
@@ -160,11 +163,11 @@ TEST(ImageInspectJsonTest, ShapeByVersion) {
   bare.os_version = "10.0";
   bare.descriptor = Descriptor{kManifestType, kId, 7};
 
-  const std::string head = R"({"Id":")" + kIdText + R"(","RepoTags":["a:1"],"RepoDigests":["a@)" +
-                           kIdText +
-                           R"("],"Parent":"","Comment":"c","Created":"2023-11-14T22:13:20.000000005Z",)"
-                           R"("DockerVersion":"","Author":"me","Config":{"Cmd":["/bin/sh"]},)"
-                           R"("Architecture":"arm64","Variant":"v8","Os":"linux","Size":42,)";
+  const std::string head =
+      R"({"Id":")" + kIdText + R"(","RepoTags":["a:1"],"RepoDigests":["a@)" + kIdText +
+      R"("],"Parent":"","Comment":"c","Created":"2023-11-14T22:13:20.000000005Z",)"
+      R"("DockerVersion":"","Author":"me","Config":{"Cmd":["/bin/sh"]},)"
+      R"("Architecture":"arm64","Variant":"v8","Os":"linux","Size":42,)";
   const std::string tail = R"("GraphDriver":{"Data":null,"Name":"overlayfs"},)"
                            R"("RootFS":{"Type":"layers","Layers":["sha256:l1"]},)"
                            R"("Metadata":{"LastTagTime":"2023-11-14T22:13:21Z"})";

@@ -31,13 +31,13 @@ TEST(ImagesPruneReportJsonTest, DockersShapeAndGoStrings) {
       {"empty", Report{}, R"({"ImagesDeleted":null,"SpaceReclaimed":0})",
        R"({"ImagesDeleted":null,"SpaceReclaimed":0})"},
       {"one image",
-       WithItems({ReportItem::Untagged("busybox:a"), ReportItem::Deleted(kD1),
-                  ReportItem::Deleted(kD2)},
-                 1234567),
-       R"({"ImagesDeleted":[{"Untagged":"busybox:a"},{"Deleted":")" + kD1 +
-           R"("},{"Deleted":")" + kD2 + R"("}],"SpaceReclaimed":1234567})",
-       R"({"ImagesDeleted":[{"Untagged":"busybox:a"},{"Deleted":")" + kD1 +
-           R"("},{"Deleted":")" + kD2 + R"("}],"SpaceReclaimed":1234567})"},
+       WithItems(
+           {ReportItem::Untagged("busybox:a"), ReportItem::Deleted(kD1), ReportItem::Deleted(kD2)},
+           1234567),
+       R"({"ImagesDeleted":[{"Untagged":"busybox:a"},{"Deleted":")" + kD1 + R"("},{"Deleted":")" +
+           kD2 + R"("}],"SpaceReclaimed":1234567})",
+       R"({"ImagesDeleted":[{"Untagged":"busybox:a"},{"Deleted":")" + kD1 + R"("},{"Deleted":")" +
+           kD2 + R"("}],"SpaceReclaimed":1234567})"},
       {"errors are not rendered",
        [] {
          Report r = WithItems({ReportItem::Untagged("a:1")}, 1000);
@@ -56,9 +56,12 @@ TEST(ImagesPruneReportJsonTest, DockersShapeAndGoStrings) {
        R"({"ImagesDeleted":[{"Untagged":"we\"ird\n<&>"}],"SpaceReclaimed":0})",
        R"({"ImagesDeleted":[{"Untagged":"we\"ird\n<&>"}],"SpaceReclaimed":0})"},
       {"U+2028: escaped in the body, raw in the CLI",
-       WithItems({ReportItem::Untagged("a\xe2\x80\xa8" "b")}, 0),
+       WithItems({ReportItem::Untagged("a\xe2\x80\xa8"
+                                       "b")},
+                 0),
        R"({"ImagesDeleted":[{"Untagged":"a\u2028b"}],"SpaceReclaimed":0})",
-       "{\"ImagesDeleted\":[{\"Untagged\":\"a\xe2\x80\xa8" "b\"}],\"SpaceReclaimed\":0}"},
+       "{\"ImagesDeleted\":[{\"Untagged\":\"a\xe2\x80\xa8"
+       "b\"}],\"SpaceReclaimed\":0}"},
       // Go replaces each byte of a broken sequence (nlohmann would write one U+FFFD).
       {"invalid UTF-8 as Go", WithItems({ReportItem::Untagged("x\xe2\x82y\xff")}, 0),
        "{\"ImagesDeleted\":[{\"Untagged\":\"x\xef\xbf\xbd\xef\xbf\xbdy\xef\xbf\xbd\"}],"
@@ -109,9 +112,9 @@ TEST(PartialPruneErrorTest, KeepsTheCodeAndSaysWhatWasPruned) {
   };
   const std::vector<Case> cases = {
       {absl::DataLossError("a:1: blob vanished\nb:2: boom"),
-       WithItems({ReportItem::Untagged("c:3"), ReportItem::Deleted(kD1),
-                  ReportItem::Untagged("d:4")},
-                 1234567),
+       WithItems(
+           {ReportItem::Untagged("c:3"), ReportItem::Deleted(kD1), ReportItem::Untagged("d:4")},
+           1234567),
        absl::StatusCode::kDataLoss,
        "a:1: blob vanished\nb:2: boom\n(pruned anyway: 2 image(s), 1.235MB reclaimed)"},
       {absl::InvalidArgumentError("x: bad config"), Report{}, absl::StatusCode::kInvalidArgument,

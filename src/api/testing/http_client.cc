@@ -125,10 +125,11 @@ class TestClient::Impl {
   // Appends what the socket has (up to 4 KiB) to buffer_.
   beast::error_code ReadSomeIntoBuffer() {
     return Run([&](auto h) {
-      socket_.async_read_some(buffer_.prepare(4096), [this, h](beast::error_code e, size_t n) mutable {
-        buffer_.commit(n);
-        h(e, n);
-      });
+      socket_.async_read_some(buffer_.prepare(4096),
+                              [this, h](beast::error_code e, size_t n) mutable {
+                                buffer_.commit(n);
+                                h(e, n);
+                              });
     });
   }
 

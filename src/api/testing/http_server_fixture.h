@@ -87,7 +87,8 @@ class TestHandler final : public HttpHandler {
       }
       (void)ex.Respond(200, {}, "n=" + std::to_string(got.size()) + " sum=" + Sum(got));
     } else if (path == "/stream-out") {
-      absl::StatusOr<ResponseStream*> s = ex.StartStream(200, {{"Content-Type", "application/x-tar"}});
+      absl::StatusOr<ResponseStream*> s =
+          ex.StartStream(200, {{"Content-Type", "application/x-tar"}});
       if (!s.ok()) return;
       for (int i = 0; i < 50; ++i) {
         if (!(*s)->Write(std::string(10000, static_cast<char>('a' + i % 26))).ok()) return;
