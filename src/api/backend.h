@@ -12,7 +12,7 @@
 // what the clients need when a stream fails. A Backend never sees HTTP.
 //
 //   ServiceBackend backend(images, containers);   // api/service_backend.h
-//   FakeBackend backend;                          // tests
+//   FakeBackend fake;  fake.backend()             // tests (api/testing)
 //
 // Conventions for implementations:
 //   - `ctx.api_version` is the version the client asked for (kMaxApiVersion
@@ -33,8 +33,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "api/json.h"
 #include "core/filters.h"
+#include "docker/json.h"
 #include "imageio/byte_stream.h"
 
 namespace reclaim {

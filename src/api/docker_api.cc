@@ -5,10 +5,10 @@
 #include <string_view>
 #include <utility>
 
-#include "api/api_version.h"
-#include "api/json.h"
 #include "api/query.h"
 #include "core/status.h"
+#include "docker/api_version.h"
+#include "docker/json.h"
 
 namespace reclaim {
 

@@ -41,7 +41,7 @@ class DockerApiTest : public ::testing::TestWithParam<int> {
     http.access_log = false;
     DockerApiOptions docker;
     docker.server_version = "9.8.7";
-    absl::StatusOr<std::unique_ptr<ApiServer>> s = ApiServer::Start(backend_, http, docker);
+    absl::StatusOr<std::unique_ptr<ApiServer>> s = ApiServer::Start(fake_.backend(), http, docker);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = *std::move(s);
     absl::StatusOr<std::unique_ptr<TestClient>> c =
@@ -63,7 +63,7 @@ class DockerApiTest : public ::testing::TestWithParam<int> {
     return r.ok() ? *r : TestResponse{};
   }
   std::string LastCall() {
-    std::vector<std::string> calls = backend_.calls();
+    std::vector<std::string> calls = fake_.calls();
     return calls.empty() ? "" : calls.back();
   }
   std::unique_ptr<TestClient> NewClient() {
@@ -83,7 +83,7 @@ class DockerApiTest : public ::testing::TestWithParam<int> {
   }
 
   std::string dir_;
-  FakeBackend backend_;
+  FakeBackend fake_;
   std::unique_ptr<ApiServer> server_;
   std::unique_ptr<TestClient> client_;
 };
@@ -112,7 +112,7 @@ TEST_P(DockerApiTest, PingHeadAndGet) {
 }
 
 TEST_P(DockerApiTest, CommonHeadersOnEveryResponse) {
-  backend_.FailNext("InspectImage", absl::NotFoundError("No such image: x:latest"));
+  fake_.FailNext("InspectImage", absl::NotFoundError("No such image: x:latest"));
   const std::vector<std::pair<std::string, std::string>> requests = {
       {"GET", "/version"},           {"GET", "/v1.50/info"},
       {"GET", "/v1.50/nope"},        {"GET", "/v1.99/version"},
@@ -189,13 +189,13 @@ TEST_P(DockerApiTest, VersionPrefixesAndErrors) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.target);
-    size_t before = backend_.calls().size();
+    size_t before = fake_.calls().size();
     TestResponse r = Do("GET", c.target);
     EXPECT_EQ(r.status, c.status);
     EXPECT_EQ(r.Header("Content-Type"), c.content_type);
     if (c.body != nullptr) {
       EXPECT_EQ(r.body, c.body);
-      EXPECT_EQ(backend_.calls().size(), before);  // the backend is not called
+      EXPECT_EQ(fake_.calls().size(), before);  // the backend is not called
     } else {
       EXPECT_EQ(LastCall(), std::string("Version ") + c.seen_version);
       EXPECT_NE(r.body.find("\"ApiVersion\":\"1.50\""), std::string::npos);
@@ -234,7 +234,7 @@ TEST_P(DockerApiTest, BackendErrorsAreJsonWithTheMappedStatus) {
       {absl::InternalError("disk on fire <&>"), 500},
   };
   for (const Case& c : cases) {
-    backend_.FailNext("InspectImage", c.status);
+    fake_.FailNext("InspectImage", c.status);
     TestResponse r = Do("GET", "/v1.50/images/x/json");
     SCOPED_TRACE(c.status.ToString());
     ExpectJsonError(r, c.http, std::string(c.status.message()));
@@ -337,9 +337,9 @@ TEST_P(DockerApiTest, FiltersInBothEncodings) {
   EXPECT_EQ(Do("GET", "/v1.50/images/json?filters=%7B%7D").status, 200);
   EXPECT_EQ(LastCall(), "ListImages");
   // Bad JSON is 400 `invalid filter`, before the backend.
-  size_t before = backend_.calls().size();
+  size_t before = fake_.calls().size();
   ExpectJsonError(Do("POST", "/v1.50/images/prune?filters=%7Bnope"), 400, "invalid filter");
-  EXPECT_EQ(backend_.calls().size(), before);
+  EXPECT_EQ(fake_.calls().size(), before);
   // Prune with our dryrun extension.
   TestResponse r = Do("POST", "/v1.50/images/prune?dryrun=1&filters=%7B%22until%22%3A%5B%2224h%22%5D%7D");
   EXPECT_EQ(r.status, 200);
@@ -364,8 +364,8 @@ TEST_P(DockerApiTest, ChunkedLoadIsStreamedToTheBackend) {
   EXPECT_EQ(r->Header("Content-Type"), "application/json");
   EXPECT_EQ(r->body, "{\"stream\":\"Loaded image: fake:" + std::to_string(all.size()) +
                          "\\n\"}\r\n{\"stream\":\"Loaded image ID: " + kFakeId + "\\n\"}\r\n");
-  ASSERT_EQ(backend_.committed_bodies().size(), 1u);
-  EXPECT_EQ(backend_.committed_bodies()[0], all);
+  ASSERT_EQ(fake_.committed_bodies().size(), 1u);
+  EXPECT_EQ(fake_.committed_bodies()[0], all);
   EXPECT_TRUE(r->keep_alive);
 }
 
@@ -379,7 +379,7 @@ TEST_P(DockerApiTest, LoadWithContentLengthAndProgress) {
 }
 
 TEST_P(DockerApiTest, LoadFailureIsReportedInTheStream) {
-  backend_.FailNext("LoadImages", absl::InvalidArgumentError("unexpected EOF"));
+  fake_.FailNext("LoadImages", absl::InvalidArgumentError("unexpected EOF"));
   TestResponse r = Do("POST", "/v1.50/images/load?quiet=1", "not a tar");
   EXPECT_EQ(r.status, 200);  // moby answers 200 and puts the error in the stream
   EXPECT_TRUE(r.chunked);
@@ -391,16 +391,16 @@ TEST_P(DockerApiTest, ClientDisconnectMidUploadCommitsNothing) {
   ASSERT_TRUE(client_->SendChunkedHeader("POST", "/v1.50/images/load?quiet=1").ok());
   ASSERT_TRUE(client_->SendChunk(std::string(10000, 'x')).ok());
   // Wait until the backend is reading, then go away.
-  for (int i = 0; i < 500 && backend_.calls().empty(); ++i) {
+  for (int i = 0; i < 500 && fake_.calls().empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   client_->Close();
-  for (int i = 0; i < 1000 && backend_.read_errors() == 0; ++i) {
+  for (int i = 0; i < 1000 && fake_.read_errors() == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ASSERT_EQ(backend_.read_errors(), 1);
-  EXPECT_EQ(backend_.last_read_error().code(), absl::StatusCode::kUnavailable);
-  EXPECT_TRUE(backend_.committed_bodies().empty());
+  ASSERT_EQ(fake_.read_errors(), 1);
+  EXPECT_EQ(fake_.last_read_error().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(fake_.committed_bodies().empty());
   // The server is fine.
   EXPECT_EQ(NewClient()->Request("GET", "/_ping")->body, "OK");
 }
@@ -408,7 +408,7 @@ TEST_P(DockerApiTest, ClientDisconnectMidUploadCommitsNothing) {
 TEST_P(DockerApiTest, SaveStreamsATarOrAnswersAnErrorFirst) {
   std::string payload;
   for (int i = 0; i < 300000; ++i) payload.push_back(static_cast<char>(i * 7));
-  backend_.SetSavePayload(payload, 7);
+  fake_.SetSavePayload(payload, 7);
   TestResponse r = Do("GET", "/v1.50/images/get?names=alpine");
   EXPECT_EQ(r.status, 200);
   EXPECT_TRUE(r.chunked);
@@ -429,10 +429,10 @@ TEST_P(DockerApiTest, ImportAndPull) {
   EXPECT_EQ(r.Header("Content-Type"), "application/json");
   EXPECT_EQ(r.body, std::string("{\"status\":\"") + kFakeId + "\"}\r\n");
   EXPECT_EQ(LastCall(), "ImportImage - x 1");
-  EXPECT_EQ(backend_.committed_bodies().back(), "rootfs-tar");
+  EXPECT_EQ(fake_.committed_bodies().back(), "rootfs-tar");
 
   // An import error before any output is an ordinary error answer.
-  backend_.FailNext("ImportImage", absl::InvalidArgumentError("not a tar archive"));
+  fake_.FailNext("ImportImage", absl::InvalidArgumentError("not a tar archive"));
   ExpectJsonError(Do("POST", "/v1.50/images/create?fromSrc=-", "zzz"), 400, "not a tar archive");
 
   TestResponse pull = Do("POST", "/v1.50/images/create?fromImage=docker.io%2Flibrary%2Falpine&tag=latest",

@@ -33,11 +33,14 @@
 //     own 400/431/500 answers;
 //   - one access-log line per request (spdlog, info level).
 //
-// Listening: `unix://<absolute path>` creates the socket with mode 0660
-// (parent directories as needed); an existing socket file is replaced only when
-// nothing accepts on it, else FailedPrecondition. `tcp://<ip or localhost>:<port>`
-// binds a loopback address only (no TLS yet); port 0 picks a free port, see
-// addresses().
+// Listening (api/listen_address.h): `unix://<absolute path>` creates the
+// socket with mode 0660 (parent directories as needed); an existing socket
+// file is replaced only when nothing accepts on it, else FailedPrecondition.
+// `tcp://<ip or localhost>:<port>` binds a loopback address only (no TLS yet);
+// port 0 picks a free port, see addresses().
+//
+// Inside: api/http_connection.h reads and answers the requests of one
+// connection, api/worker_pool.h runs the handlers.
 //
 // Shutdown (RequestShutdown / Shutdown): stop accepting, close idle
 // connections, let in-flight requests finish (their responses carry
@@ -62,28 +65,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "api/listen_address.h"
 #include "imageio/byte_stream.h"
 
 namespace reclaim {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
-
-// A parsed `unix://…` or `tcp://…` listen address.
-struct ListenAddress {
-  enum class Kind { kUnix, kTcp };
-  Kind kind = Kind::kUnix;
-  std::string path;  // kUnix: absolute socket path
-  std::string host;  // kTcp: the IP literal ("127.0.0.1", "::1")
-  uint16_t port = 0;  // kTcp
-
-  // "unix:///run/x.sock", "tcp://127.0.0.1:2375", "tcp://[::1]:2375".
-  std::string ToString() const;
-};
-
-// InvalidArgument for anything else, and for TCP addresses that are not
-// loopback: `refusing to listen on tcp://0.0.0.0:2375: only loopback addresses
-// are allowed without TLS`. `localhost` means 127.0.0.1.
-[[nodiscard]] absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view address);
 
 struct HttpServerOptions {
   std::vector<std::string> listen;   // at least one

@@ -10,20 +10,18 @@
 #include <thread>
 #include <utility>
 
-#include "api/api_version.h"
-#include "core/human_size.h"
 #include "core/reference.h"
 #include "core/status.h"
-#include "core/timestamp.h"
-#include "imageio/go_json.h"
+#include "docker/api_version.h"
+#include "docker/container_json.h"
+#include "docker/image_json.h"
+#include "docker/prune_json.h"
 #include "service/prune/report.h"
 #include "service/system_df.h"
 
 namespace reclaim {
 
 namespace {
-
-constexpr char kGoZeroTime[] = "0001-01-01T00:00:00Z";
 
 struct HostFacts {
   std::string kernel;        // uname -r
@@ -66,29 +64,6 @@ const HostFacts& Host() {
     return f;
   }();
   return *facts;
-}
-
-Json StringArray(const std::vector<std::string>& v) {
-  Json a = Json::array();
-  for (const std::string& s : v) a.push_back(s);
-  return a;
-}
-
-// A nil Go slice: null when empty.
-Json StringArrayOrNull(const std::vector<std::string>& v) {
-  return v.empty() ? Json(nullptr) : StringArray(v);
-}
-
-Json LabelsJson(const Labels& labels) {
-  Json j = Json::object();
-  for (const auto& [k, v] : labels) j[k] = v;
-  return j;
-}
-
-Json DescriptorJson(const Descriptor& d) { return Json::parse(GoJsonDescriptor(d)); }
-
-std::string GoTime(const std::optional<absl::Time>& t) {
-  return t.has_value() ? FormatRfc3339Nano(*t) : kGoZeroTime;
 }
 
 // Go's container.StrSlice: null, a string, or an array of strings.
@@ -144,259 +119,6 @@ bool LabelsMatch(const Labels& labels, const std::vector<std::string>& wanted) {
     if (eq != std::string::npos && it->second != w.substr(eq + 1)) return false;
   }
   return true;
-}
-
-}  // namespace
-
-// ---------------------------------------------------------------------------
-// JSON shapes
-
-Json ImageSummaryJson(const ImageSummary& s, std::string_view api_version, bool in_list) {
-  std::vector<std::string> tags = s.repo_tags;
-  std::vector<std::string> digests = s.repo_digests;
-  if (ApiVersionLessThan(api_version, "1.43") && tags.empty() && digests.empty()) {
-    tags = {"<none>:<none>"};
-    digests = {"<none>@<none>"};
-  }
-  Json j = Json::object();
-  j["Containers"] = in_list ? int64_t{-1} : s.containers;
-  j["Created"] = absl::ToUnixSeconds(s.created);
-  j["Id"] = s.id.str();
-  j["Labels"] = s.labels.has_value() ? LabelsJson(*s.labels) : Json(nullptr);
-  j["ParentId"] = s.parent_id;
-  if (ApiVersionAtLeast(api_version, "1.48")) j["Descriptor"] = DescriptorJson(s.target);
-  j["RepoDigests"] = StringArray(digests);
-  j["RepoTags"] = StringArray(tags);
-  j["SharedSize"] = s.shared_size;
-  j["Size"] = s.size;
-  if (ApiVersionLessThan(api_version, "1.44")) j["VirtualSize"] = s.size;
-  return j;
-}
-
-namespace {
-
-// Appends `s` as EncodeJsonCompact(Json(s)) would: printable ASCII without `"`
-// or `\` as it is, anything else through EncodeJsonCompact itself.
-void AppendJsonString(std::string* out, std::string_view s) {
-  for (char ch : s) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-      out->append(EncodeJsonCompact(Json(std::string(s))));
-      return;
-    }
-  }
-  out->push_back('"');
-  out->append(s);
-  out->push_back('"');
-}
-
-void AppendStringArray(std::string* out, const std::vector<std::string>& v) {
-  out->push_back('[');
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i > 0) out->push_back(',');
-    AppendJsonString(out, v[i]);
-  }
-  out->push_back(']');
-}
-
-// DescriptorJson(d), encoded. Go's compact encoding of a descriptor whose
-// bytes are printable ASCII without escapes reads back and re-encodes to the
-// same bytes (no floats, no duplicate keys), so it is taken as it is.
-void AppendDescriptor(std::string* out, const Descriptor& d) {
-  const std::string go = GoJsonDescriptor(d);
-  for (char ch : go) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c >= 0x7f || c == '\\') {
-      out->append(EncodeJsonCompact(DescriptorJson(d)));
-      return;
-    }
-  }
-  out->append(go);
-}
-
-// ImageSummaryJson(s, version, /*in_list=*/true), encoded.
-void AppendListedSummary(std::string* out, const ImageSummary& s, bool none_pairs,
-                         bool descriptor, bool virtual_size) {
-  out->append("{\"Containers\":-1,\"Created\":");
-  out->append(std::to_string(absl::ToUnixSeconds(s.created)));
-  out->append(",\"Id\":");
-  AppendJsonString(out, s.id.str());
-  out->append(",\"Labels\":");
-  if (!s.labels.has_value()) {
-    out->append("null");
-  } else {
-    out->push_back('{');
-    bool first = true;
-    for (const auto& [k, v] : *s.labels) {
-      if (!first) out->push_back(',');
-      first = false;
-      AppendJsonString(out, k);
-      out->push_back(':');
-      AppendJsonString(out, v);
-    }
-    out->push_back('}');
-  }
-  out->append(",\"ParentId\":");
-  AppendJsonString(out, s.parent_id);
-  if (descriptor) {
-    out->append(",\"Descriptor\":");
-    AppendDescriptor(out, s.target);
-  }
-  const bool none = none_pairs && s.repo_tags.empty() && s.repo_digests.empty();
-  out->append(",\"RepoDigests\":");
-  if (none) {
-    out->append("[\"<none>@<none>\"]");
-  } else {
-    AppendStringArray(out, s.repo_digests);
-  }
-  out->append(",\"RepoTags\":");
-  if (none) {
-    out->append("[\"<none>:<none>\"]");
-  } else {
-    AppendStringArray(out, s.repo_tags);
-  }
-  out->append(",\"SharedSize\":");
-  out->append(std::to_string(s.shared_size));
-  out->append(",\"Size\":");
-  out->append(std::to_string(s.size));
-  if (virtual_size) {
-    out->append(",\"VirtualSize\":");
-    out->append(std::to_string(s.size));
-  }
-  out->push_back('}');
-}
-
-}  // namespace
-
-std::string ImageListBody(const std::vector<ImageSummary>& list, std::string_view api_version) {
-  const bool none_pairs = ApiVersionLessThan(api_version, "1.43");
-  const bool descriptor = ApiVersionAtLeast(api_version, "1.48");
-  const bool virtual_size = ApiVersionLessThan(api_version, "1.44");
-  std::string out;
-  out.reserve(list.size() * (descriptor ? 560 : 320) + 3);
-  out.push_back('[');
-  for (size_t i = 0; i < list.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    AppendListedSummary(&out, list[i], none_pairs, descriptor, virtual_size);
-  }
-  out.append("]\n");
-  return out;
-}
-
-Json ImageInspectJson(const ImageInspect& i, std::string_view api_version) {
-  Json j = Json::object();
-  j["Id"] = i.id.str();
-  j["RepoTags"] = StringArray(i.repo_tags);
-  j["RepoDigests"] = StringArray(i.repo_digests);
-  j["Parent"] = i.parent;
-  j["Comment"] = i.comment;
-  if (i.created.has_value()) j["Created"] = FormatRfc3339Nano(*i.created);
-  j["DockerVersion"] = i.docker_version;
-  j["Author"] = i.author;
-  j["Config"] = i.config;
-  j["Architecture"] = i.architecture;
-  if (!i.variant.empty()) j["Variant"] = i.variant;
-  j["Os"] = i.os;
-  if (!i.os_version.empty()) j["OsVersion"] = i.os_version;
-  j["Size"] = i.size;
-  if (ApiVersionLessThan(api_version, "1.44")) j["VirtualSize"] = i.size;
-  j["GraphDriver"] = Json{{"Data", nullptr}, {"Name", i.graph_driver}};
-  Json rootfs = Json::object();
-  rootfs["Type"] = i.rootfs_type;
-  if (!i.rootfs_layers.empty()) rootfs["Layers"] = StringArray(i.rootfs_layers);
-  j["RootFS"] = rootfs;
-  j["Metadata"] = Json{{"LastTagTime", GoTime(i.last_tag_time)}};
-  if (ApiVersionAtLeast(api_version, "1.48")) j["Descriptor"] = DescriptorJson(i.descriptor);
-  return j;
-}
-
-Json ContainerSummaryJson(const ContainerInfo& c, bool with_size, int64_t size_rw,
-                          int64_t size_root_fs) {
-  Json j = Json::object();
-  j["Id"] = c.id;
-  j["Names"] = Json::array({"/" + c.name});
-  j["Image"] = c.image;
-  j["ImageID"] = c.image_id.str();
-  j["Command"] = c.Command();
-  j["Created"] = absl::ToUnixSeconds(c.created);
-  j["Ports"] = Json::array();
-  if (with_size) {
-    j["SizeRw"] = size_rw;
-    j["SizeRootFs"] = size_root_fs;
-  }
-  j["Labels"] = LabelsJson(c.labels);
-  j["State"] = c.state;
-  j["Status"] = c.status;
-  j["HostConfig"] = Json{{"NetworkMode", "default"}};
-  j["NetworkSettings"] = Json{{"Networks", Json::object()}};
-  j["Mounts"] = Json::array();
-  return j;
-}
-
-namespace {
-
-Json ContainerInspectJson(const ContainerInfo& c, bool with_size, int64_t size_root_fs) {
-  std::vector<std::string> argv = c.entrypoint;
-  argv.insert(argv.end(), c.cmd.begin(), c.cmd.end());
-  Json j = Json::object();
-  j["Id"] = c.id;
-  j["Created"] = FormatRfc3339Nano(c.created);
-  j["Path"] = argv.empty() ? std::string() : argv.front();
-  j["Args"] = StringArray(argv.empty() ? argv : std::vector<std::string>(argv.begin() + 1, argv.end()));
-  Json state = Json::object();
-  state["Status"] = c.state;
-  state["Running"] = false;
-  state["Paused"] = false;
-  state["Restarting"] = false;
-  state["OOMKilled"] = false;
-  state["Dead"] = false;
-  state["Pid"] = 0;
-  state["ExitCode"] = 0;
-  state["Error"] = "";
-  state["StartedAt"] = kGoZeroTime;
-  state["FinishedAt"] = kGoZeroTime;
-  j["State"] = state;
-  j["Image"] = c.image_id.str();
-  j["ResolvConfPath"] = "";
-  j["HostnamePath"] = "";
-  j["HostsPath"] = "";
-  j["LogPath"] = "";
-  j["Name"] = "/" + c.name;
-  j["RestartCount"] = 0;
-  j["Driver"] = "";
-  j["Platform"] = "linux";
-  j["MountLabel"] = "";
-  j["ProcessLabel"] = "";
-  j["AppArmorProfile"] = "";
-  j["ExecIDs"] = nullptr;
-  j["HostConfig"] = Json{{"NetworkMode", "default"}};
-  j["GraphDriver"] = Json{{"Data", nullptr}, {"Name", ""}};
-  if (with_size) {
-    j["SizeRw"] = 0;
-    j["SizeRootFs"] = size_root_fs;
-  }
-  j["Mounts"] = Json::array();
-  Json config = Json::object();
-  config["Hostname"] = c.id.substr(0, 12);
-  config["Domainname"] = "";
-  config["User"] = "";
-  config["AttachStdin"] = false;
-  config["AttachStdout"] = false;
-  config["AttachStderr"] = false;
-  config["Tty"] = false;
-  config["OpenStdin"] = false;
-  config["StdinOnce"] = false;
-  config["Env"] = StringArrayOrNull(c.env);
-  config["Cmd"] = StringArrayOrNull(c.cmd);
-  config["Image"] = c.image;
-  config["Volumes"] = nullptr;
-  config["WorkingDir"] = "";
-  config["Entrypoint"] = StringArrayOrNull(c.entrypoint);
-  config["OnBuild"] = nullptr;
-  config["Labels"] = LabelsJson(c.labels);
-  j["Config"] = config;
-  j["NetworkSettings"] = Json{{"Networks", Json::object()}};
-  return j;
 }
 
 }  // namespace
@@ -554,18 +276,7 @@ absl::StatusOr<Json> ServiceBackend::InspectImage(const RequestContext& ctx, std
 
 absl::StatusOr<Json> ServiceBackend::ImageHistory(const RequestContext&, std::string_view name) {
   RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageHistoryItem> items, images_.History(name));
-  Json out = Json::array();
-  for (const ImageHistoryItem& h : items) {
-    Json j = Json::object();
-    j["Comment"] = h.comment;
-    j["Created"] = h.created;
-    j["CreatedBy"] = h.created_by;
-    j["Id"] = h.id;
-    j["Size"] = h.size;
-    j["Tags"] = StringArrayOrNull(h.tags);
-    out.push_back(j);
-  }
-  return out;
+  return ImageHistoryJson(items);
 }
 
 absl::Status ServiceBackend::TagImage(const RequestContext&, std::string_view name,
@@ -577,32 +288,18 @@ absl::StatusOr<Json> ServiceBackend::RemoveImage(const RequestContext&, std::str
                                                  const ImageRemoveQuery& q) {
   RECLAIM_ASSIGN_OR_RETURN(std::vector<ReportItem> items,
                            images_.Remove(name, q.force, q.noprune));
-  Json out = Json::array();
-  for (const ReportItem& item : items) {
-    Json j = Json::object();
-    if (!item.deleted.empty()) j["Deleted"] = item.deleted;
-    if (!item.untagged.empty()) j["Untagged"] = item.untagged;
-    out.push_back(j);
-  }
-  return out;
+  return ImageDeleteResponseJson(items);
 }
 
 absl::StatusOr<Json> ServiceBackend::PruneImages(const RequestContext&, const ImagePruneQuery& q) {
   PruneRequest request;
   request.dry_run = q.dry_run;
   RECLAIM_ASSIGN_OR_RETURN(PruneResult result, images_.prune().Prune(q.filters, request));
+  // What was done is not lost: the error says what was pruned anyway.
   if (absl::Status errors = result.ErrorStatus(); !errors.ok()) {
-    // What was done is not lost: the message says what was pruned anyway.
-    size_t untagged = 0;
-    for (const ReportItem& item : result.report.images_deleted) {
-      if (!item.untagged.empty()) ++untagged;
-    }
-    return absl::Status(errors.code(),
-                        std::string(errors.message()) + "\n(pruned anyway: " +
-                            std::to_string(untagged) + " image(s), " +
-                            HumanSizeBytes(result.report.space_reclaimed) + " reclaimed)");
+    return PartialPruneError(errors, result.report);
   }
-  return Json::parse(ReportJson(result.report));
+  return ImagesPruneReportJson(result.report);
 }
 
 absl::StatusOr<std::vector<std::string>> ServiceBackend::LoadImages(const RequestContext&,
@@ -688,10 +385,7 @@ absl::StatusOr<Json> ServiceBackend::CreateContainer(const RequestContext&,
     }
   }
   RECLAIM_ASSIGN_OR_RETURN(ContainerCreateResult created, containers_.Create(r));
-  Json j = Json::object();
-  j["Id"] = created.id;
-  j["Warnings"] = StringArray(created.warnings);
-  return j;
+  return ContainerCreateResponseJson(created);
 }
 
 absl::StatusOr<Json> ServiceBackend::ListContainers(const RequestContext&,
@@ -807,10 +501,7 @@ absl::Status ServiceBackend::RemoveContainer(const RequestContext&, std::string_
 absl::StatusOr<Json> ServiceBackend::PruneContainers(const RequestContext&,
                                                      const FilterArgs& filters) {
   RECLAIM_ASSIGN_OR_RETURN(ContainerPruneReport report, containers_.Prune(filters));
-  Json j = Json::object();
-  j["ContainersDeleted"] = StringArrayOrNull(report.containers_deleted);
-  j["SpaceReclaimed"] = report.space_reclaimed;
-  return j;
+  return ContainersPruneReportJson(report);
 }
 
 }  // namespace reclaim

@@ -10,8 +10,8 @@ if(TARGET reclaim_service)
   reclaim_cc_library(reclaim_api_service
     SRCS ${CMAKE_CURRENT_LIST_DIR}/service_backend.cc
     DEPS reclaim_api reclaim_service
-    PRIVATE_DEPS reclaim_imageio reclaim_core_reference reclaim_core_timestamp
-         reclaim_core_human_size reclaim_core_status reclaim_prune_plan)
+    PRIVATE_DEPS reclaim_docker_json reclaim_core_reference reclaim_core_status
+         reclaim_prune_plan)
 
   if(NOT TARGET SQLite::SQLite3)
     find_package(SQLite3 REQUIRED)

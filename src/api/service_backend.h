@@ -2,20 +2,16 @@
 //
 // ServiceBackend is the Backend of `reclaim serve`: each method calls one
 // service operation (service/image_service.h, container_service.h,
-// system_df.h, the PruneService) and turns its result into the JSON moby
-// answers, in moby's field order and with the shapes that depend on the API
-// version (specs/docker-api.md §3):
+// system_df.h, the PruneService) and answers its result in the JSON shape
+// moby gives for the request's API version (docker/image_json.h,
+// container_json.h, prune_json.h):
 //
-//   images/json     ImageSummary: Containers (-1 in the list), Created, Id,
-//                   Labels, ParentId, [Descriptor >= 1.48], RepoDigests,
-//                   RepoTags (`<none>:<none>` pairs below 1.43), SharedSize,
-//                   Size, [VirtualSize below 1.44]
-//   images/{}/json  ImageInspect in moby's order (Config in the OCI shape)
+//   images/json     ImageSummary rows; the unfiltered list's body is encoded
+//                   once per list and version (ImageListBodySource)
 //   images/prune    PruneService's report; per-image failures become an error
 //                   whose message lists them and what was pruned anyway
-//   containers      ContainerSummary / inspect of recorded containers, all in
-//                   state "created": `docker ps` without -a lists none, as
-//                   moby lists only running containers
+//   containers      recorded containers, all in state "created": `docker ps`
+//                   without -a lists none, as moby lists only running ones
 //
 // What reclaim does not have answers clearly: pulls and URL imports 501,
 // `--change` on import 501; volumes and build cache are always empty.
@@ -99,15 +95,6 @@ class ServiceBackend final : public Backend, public ImageListBodySource {
   std::map<std::string, std::shared_ptr<const std::string>> bodies_
       ABSL_GUARDED_BY(list_body_mu_);
 };
-
-// The pieces of ServiceBackend's JSON, exposed for tests.
-Json ImageSummaryJson(const ImageSummary& s, std::string_view api_version, bool in_list);
-// The body of GET /images/json for `list`: the same bytes as
-// EncodeJson(array of ImageSummaryJson(s, api_version, true)), written directly.
-std::string ImageListBody(const std::vector<ImageSummary>& list, std::string_view api_version);
-Json ImageInspectJson(const ImageInspect& i, std::string_view api_version);
-Json ContainerSummaryJson(const ContainerInfo& c, bool with_size, int64_t size_rw,
-                          int64_t size_root_fs);
 
 }  // namespace reclaim
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "api/json.h"
 #include "core/status.h"
+#include "docker/json.h"
 #include "gtest/gtest.h"
 #include "imageio/testing/tar_builder.h"
 #include "service/testing/store_fixture.h"
@@ -104,65 +104,6 @@ TEST_F(ServiceBackendTest, ListImagesFilterErrorsAreDockers) {
   ASSERT_FALSE(list.ok());
   EXPECT_EQ(list.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(list.status().message(), "invalid filter 'foo'");
-}
-
-// The nlohmann path: what DockerApi sent for a list before the direct writer.
-std::string TreeBody(const std::vector<ImageSummary>& list, const std::string& version) {
-  Json out = Json::array();
-  for (const ImageSummary& s : list) out.push_back(ImageSummaryJson(s, version, true));
-  return EncodeJson(out);
-}
-
-TEST(ImageListBodyTest, SameBytesAsTheJsonTree) {
-  ImageSummary plain;
-  plain.id = Digest::Sha256Of("plain");
-  plain.repo_tags = {"alpine:3", "ghcr.io/o/r:1"};
-  plain.repo_digests = {"alpine@" + plain.id.str()};
-  plain.created = absl::FromUnixSeconds(1700000000);
-  plain.size = 123456789012;
-  plain.labels = Labels{{"a", "1"}, {"b", ""}};
-  plain.target = Descriptor{"application/vnd.oci.image.index.v1+json", plain.id, 1234};
-  plain.target.annotations = {{"org.opencontainers.image.ref.name", "3"}};
-  plain.target.platform = Platform{"arm64", "linux", "v8", "", {}};
-
-  ImageSummary dangling;
-  dangling.id = Digest::Sha256Of("dangling");
-  dangling.created = absl::FromUnixSeconds(-5);  // before 1970
-  dangling.target = Descriptor{"application/vnd.oci.image.manifest.v1+json", dangling.id, 7};
-
-  ImageSummary tricky;  // strings that need escaping, in every string field
-  tricky.id = Digest::Sha256Of("tricky");
-  tricky.parent_id = "p\"q\\r";
-  tricky.repo_tags = {"a<b>&c:1", std::string("ctl\x01\x1f\t\n:2"), "\xc3\xa9t\xc3\xa9:3",
-                      "line\xe2\x80\xa8sep\xe2\x80\xa9:4", std::string("bad\xff\xfeutf8:5"),
-                      "del\x7f:6"};
-  tricky.labels = Labels{{"k\"ey", "v\\al"}, {"\xe2\x80\xa8", "<&>"}, {"", ""}};
-  tricky.shared_size = 42;
-  tricky.size = 0;
-  tricky.containers = 3;  // not shown in a list (-1)
-  tricky.target = Descriptor{"application/vnd.oci.image.manifest.v1+json", tricky.id, 99};
-  tricky.target.annotations = {{"note", "<a href=\"x\">&\xc3\xa9\xe2\x80\xa8"}};
-
-  ImageSummary empty_labels;
-  empty_labels.id = Digest::Sha256Of("empty");
-  empty_labels.labels = Labels{};
-  empty_labels.repo_digests = {"x@" + empty_labels.id.str()};
-  empty_labels.target = Descriptor{"application/vnd.docker.distribution.manifest.v2+json",
-                                   empty_labels.id, 1};
-
-  const std::vector<std::vector<ImageSummary>> lists = {
-      {}, {plain}, {plain, dangling, tricky, empty_labels}};
-  for (const std::string version : {"1.24", "1.41", "1.42", "1.43", "1.44", "1.47", "1.48",
-                                    "1.50"}) {
-    for (const std::vector<ImageSummary>& list : lists) {
-      SCOPED_TRACE(version + " with " + std::to_string(list.size()) + " rows");
-      const std::string want = TreeBody(list, version);
-      EXPECT_EQ(ImageListBody(list, version), want);
-      // And it is valid JSON with one row per summary.
-      Json parsed = Json::parse(want);
-      EXPECT_EQ(parsed.size(), list.size());
-    }
-  }
 }
 
 TEST_F(ServiceBackendTest, ListImagesBodyIsTheListsJsonAndSharedUntilAWrite) {

@@ -15,14 +15,13 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cli/cli.h"
 #include "core/filters.h"
+#include "docker/json.h"
 #include "service/container_service.h"
 #include "service/image_service.h"
 #include "store/open/open_store.h"
@@ -140,13 +139,16 @@ void AddImagePruneCommand(CLI::App& image, Session& s, int& status);
 std::vector<std::string> MarkContainerCommand(const std::vector<std::string>& args);
 
 // The pieces `system prune` shares with the prune commands: each runs one
-// prune on an opened Session and appends docker's text block (empty when
-// nothing was deleted) to `text`, adding the bytes it counts to `space`.
+// prune on an opened Session and gives docker's text block (empty when
+// nothing was deleted) in `text`, the bytes it counts in `space`, and the
+// API's report in `json` (docker/prune_json.h, docker/container_json.h).
 struct PruneStep {
   std::string text;
   uint64_t space = 0;
-  nlohmann::json json;
-  std::vector<std::string> errors;  // per-image failures, "<name>: <message>"
+  Json json;
+  // Per-image failures (PruneResult::ErrorStatus): one `<name>: <message>`
+  // line each; OK when there were none.
+  absl::Status errors;
 };
 [[nodiscard]] absl::StatusOr<PruneStep> ContainerPruneStep(Session& s, const FilterArgs& filters);
 [[nodiscard]] absl::StatusOr<PruneStep> ImagePruneStep(Session& s, const FilterArgs& filters,

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "core/human_size.h"
+#include "docker/container_json.h"
 #include "nlohmann/json.hpp"
 
 namespace reclaim::cli_internal {
@@ -48,7 +49,7 @@ int ContainerCreate(Session& s, const CreateFlags& f, const std::vector<std::str
   if (!r.ok()) return s.Fail(r.status());
   for (const std::string& w : r->warnings) s.err() << "WARNING: " << w << "\n";
   if (s.Json()) {
-    s.out() << nlohmann::json({{"Id", r->id}, {"Warnings", r->warnings}}).dump() << "\n";
+    s.out() << ContainerCreateResponseJson(*r).dump() << "\n";
   } else {
     s.out() << r->id << "\n";
   }
@@ -165,9 +166,8 @@ absl::StatusOr<PruneStep> ContainerPruneStep(Session& s, const FilterArgs& filte
   absl::StatusOr<ContainerPruneReport> r = s.containers().Prune(filters);
   if (!r.ok()) return r.status();
   PruneStep step;
-  step.json = {{"ContainersDeleted", nullptr}, {"SpaceReclaimed", r->space_reclaimed}};
+  step.json = ContainersPruneReportJson(*r);
   if (!r->containers_deleted.empty()) {
-    step.json["ContainersDeleted"] = r->containers_deleted;
     step.text = "Deleted Containers:\n";
     for (const std::string& id : r->containers_deleted) step.text += id + "\n";
     step.space = r->space_reclaimed;

@@ -14,9 +14,9 @@
 #include "cli/table.h"
 #include "core/human_size.h"
 #include "core/reference.h"
-#include "core/timestamp.h"
+#include "docker/api_version.h"
+#include "docker/image_json.h"
 #include "imageio/byte_stream.h"
-#include "imageio/go_json.h"
 #include "nlohmann/json.hpp"
 #include "platform/fs.h"
 #include "service/resolve.h"
@@ -222,47 +222,9 @@ int ImageLs(Session& s, const LsFlags& f) {
 
 // ---- inspect
 
-// Go's encoding of an OCI descriptor (imageio/go_json), as a JSON value.
-nlohmann::ordered_json DescriptorJson(const Descriptor& d) {
-  return nlohmann::ordered_json::parse(GoJsonDescriptor(d));
-}
-
-// moby's ImageInspect for API 1.50, in its key order (docker-api.md §3.4).
-nlohmann::ordered_json InspectJson(const ImageInspect& i) {
-  nlohmann::ordered_json j;
-  j["Id"] = i.id.str();
-  j["RepoTags"] = i.repo_tags;
-  j["RepoDigests"] = i.repo_digests;
-  j["Parent"] = i.parent;
-  j["Comment"] = i.comment;
-  if (i.created.has_value()) j["Created"] = FormatRfc3339Nano(*i.created);
-  j["DockerVersion"] = i.docker_version;
-  j["Author"] = i.author;
-  j["Config"] = i.config;
-  j["Architecture"] = i.architecture;
-  if (!i.variant.empty()) j["Variant"] = i.variant;
-  j["Os"] = i.os;
-  if (!i.os_version.empty()) j["OsVersion"] = i.os_version;
-  j["Size"] = i.size;
-  nlohmann::ordered_json gd;
-  gd["Data"] = nullptr;
-  gd["Name"] = i.graph_driver;
-  j["GraphDriver"] = gd;
-  nlohmann::ordered_json rootfs;
-  rootfs["Type"] = i.rootfs_type;
-  if (!i.rootfs_layers.empty()) rootfs["Layers"] = i.rootfs_layers;
-  j["RootFS"] = rootfs;
-  nlohmann::ordered_json meta;
-  meta["LastTagTime"] =
-      i.last_tag_time.has_value() ? FormatRfc3339Nano(*i.last_tag_time) : "0001-01-01T00:00:00Z";
-  j["Metadata"] = meta;
-  j["Descriptor"] = DescriptorJson(i.descriptor);
-  return j;
-}
-
 int ImageInspectCmd(Session& s, const std::vector<std::string>& names) {
   if (absl::Status st = s.Open(); !st.ok()) return s.Fail(st);
-  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  Json all = Json::array();
   std::vector<absl::Status> errors;
   for (const std::string& n : names) {
     absl::StatusOr<ImageInspect> i = s.images().Inspect(n);
@@ -270,7 +232,8 @@ int ImageInspectCmd(Session& s, const std::vector<std::string>& names) {
       errors.push_back(i.status());
       continue;
     }
-    all.push_back(InspectJson(*i));
+    // What the newest API version shows.
+    all.push_back(ImageInspectJson(*i, kMaxApiVersion));
   }
   s.out() << all.dump(4) << "\n";
   int status = kExitOk;
@@ -326,7 +289,7 @@ int ImageRm(Session& s, const std::vector<std::string>& names, bool force, bool 
   if (absl::Status st = s.Open(); !st.ok()) return s.Fail(st);
   std::vector<absl::Status> errors;
   bool fatal = false;
-  nlohmann::ordered_json json = nlohmann::ordered_json::array();
+  std::vector<ReportItem> removed;
   for (const std::string& n : names) {
     absl::StatusOr<std::vector<ReportItem>> items = s.images().Remove(n, force, no_prune);
     if (!items.ok()) {
@@ -335,18 +298,15 @@ int ImageRm(Session& s, const std::vector<std::string>& names, bool force, bool 
       continue;
     }
     for (const ReportItem& item : *items) {
-      nlohmann::ordered_json j;
-      if (!item.deleted.empty()) {
-        if (!s.Json()) s.out() << "Deleted: " << item.deleted << "\n";
-        j["Deleted"] = item.deleted;
-      } else {
-        if (!s.Json()) s.out() << "Untagged: " << item.untagged << "\n";
-        j["Untagged"] = item.untagged;
+      if (!s.Json()) {
+        s.out() << (item.deleted.empty() ? "Untagged: " + item.untagged
+                                         : "Deleted: " + item.deleted)
+                << "\n";
       }
-      json.push_back(j);
+      removed.push_back(item);
     }
   }
-  if (s.Json()) s.out() << json.dump() << "\n";
+  if (s.Json()) s.out() << ImageDeleteResponseJson(removed).dump() << "\n";
   for (const absl::Status& e : errors) s.Fail(e);
   // docker rmi: with -f, "not found" alone does not fail the command.
   if (errors.empty() || (force && !fatal)) return kExitOk;

@@ -23,7 +23,7 @@
 #include "cli/commands.h"
 #include "core/human_size.h"
 #include "core/reference.h"
-#include "nlohmann/json.hpp"
+#include "docker/prune_json.h"
 #include "service/prune/prune_service.h"
 #include "service/prune/report.h"
 
@@ -58,21 +58,14 @@ int PrintErrors(Session& s, const PruneResult& r) {
   return s.Fail(errors);
 }
 
-// The configs whose snapshot label the prune released (specs/prune.md §5.5).
-nlohmann::ordered_json ReleasedJson(const Report& report) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const Digest& d : report.snapshot_labels_released) out.push_back(d.str());
-  return out;
-}
-
 int Explain(Session& s, const PruneResult& r) {
   const std::vector<Decision>& decisions = r.plan.decisions;
   size_t pruned = 0;
   for (const Decision& d : decisions) pruned += d.prune ? 1 : 0;
   if (s.Json()) {
-    nlohmann::ordered_json all = nlohmann::ordered_json::array();
+    Json all = Json::array();
     for (const Decision& d : decisions) {
-      nlohmann::ordered_json j;
+      Json j = Json::object();
       j["Name"] = DisplayName(d);
       j["StoredName"] = d.name;
       j["ImageID"] = d.target.str();
@@ -81,19 +74,18 @@ int Explain(Session& s, const PruneResult& r) {
       j["Text"] = d.text;
       if (!d.container_id.empty()) j["Container"] = d.container_id;
       if (d.prune) {
-        nlohmann::ordered_json blobs = nlohmann::ordered_json::array();
+        Json blobs = Json::array();
         for (const Digest& b : d.deleted_blobs) blobs.push_back(b.str());
         j["Deleted"] = blobs;
         j["SpaceReclaimed"] = d.reclaimed_bytes;
       }
       all.push_back(j);
     }
-    nlohmann::ordered_json out;
-    out["Decisions"] = all;
-    const nlohmann::ordered_json report = nlohmann::ordered_json::parse(ReportJson(r.report));
-    out["ImagesDeleted"] = report["ImagesDeleted"];
-    out["SpaceReclaimed"] = report["SpaceReclaimed"];
-    out["SnapshotLabelsReleased"] = ReleasedJson(r.report);
+    Json out = Json::object();
+    out["Decisions"] = std::move(all);
+    // Then the report, as without --explain.
+    Json report = ReclaimPruneReportJson(r.report);
+    for (auto& [key, value] : report.items()) out[key] = std::move(value);
     s.out() << out.dump() << "\n";
     return kExitOk;
   }
@@ -135,10 +127,7 @@ int ImagePrune(Session& s, const ImagePruneFlags& f) {
   if (!r.ok()) return s.Fail(r.status());
   if (f.explain) return Explain(s, *r);
   if (s.Json()) {
-    // Docker's shape, plus the snapshot labels released (reclaim's addition).
-    nlohmann::ordered_json out = nlohmann::ordered_json::parse(ReportJson(r->report));
-    out["SnapshotLabelsReleased"] = ReleasedJson(r->report);
-    s.out() << out.dump() << "\n";
+    s.out() << ReclaimPruneReportJson(r->report).dump() << "\n";
   } else {
     if (f.dry_run) s.out() << "Dry run: nothing was changed.\n";
     s.out() << ReportCliText(r->report);
@@ -156,7 +145,7 @@ absl::StatusOr<PruneStep> ImagePruneStep(Session& s, const FilterArgs& filters, 
   absl::StatusOr<PruneResult> r = s.images().prune().Prune(filters, request);
   if (!r.ok()) return r.status();
   PruneStep step;
-  step.json = nlohmann::json::parse(ReportJson(r->report));
+  step.json = ImagesPruneReportJson(r->report);
   if (!r->report.images_deleted.empty()) {
     step.text = "Deleted Images:\n";
     for (const ReportItem& item : r->report.images_deleted) {
@@ -165,17 +154,7 @@ absl::StatusOr<PruneStep> ImagePruneStep(Session& s, const FilterArgs& filters, 
     }
     step.space = r->report.space_reclaimed;
   }
-  absl::Status errors = r->ErrorStatus();
-  if (!errors.ok()) {
-    const std::string m(errors.message());
-    size_t start = 0;
-    for (;;) {
-      const size_t nl = m.find('\n', start);
-      step.errors.push_back(m.substr(start, nl - start));
-      if (nl == std::string::npos) break;
-      start = nl + 1;
-    }
-  }
+  step.errors = r->ErrorStatus();
   return step;
 }
 

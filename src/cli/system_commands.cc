@@ -183,9 +183,10 @@ int SystemPrune(Session& s, bool all, bool force) {
   Session::Interruptible interruptible(s);
   if (absl::Status st = s.Open("reclaim system prune", false, true); !st.ok()) return s.Fail(st);
   uint64_t total = 0;
-  nlohmann::json json = {{"ContainersDeleted", nullptr},
-                         {"ImagesDeleted", nullptr},
-                         {"SpaceReclaimed", 0}};
+  Json json = Json::object();
+  json["ContainersDeleted"] = nullptr;
+  json["ImagesDeleted"] = nullptr;
+  json["SpaceReclaimed"] = 0;
   // Containers first, then images, as the docker CLI's order of requests;
   // networks and build cache have nothing to remove. A failing step stops
   // the command after what earlier steps printed.
@@ -212,8 +213,9 @@ int SystemPrune(Session& s, bool all, bool force) {
     s.out() << "Total reclaimed space: " << HumanSizeBytes(total) << "\n";
   }
   s.out().flush();
-  for (const std::string& e : images->errors) s.err() << "Error: " << e << "\n";
-  return images->errors.empty() ? kExitOk : kExitError;
+  if (images->errors.ok()) return kExitOk;
+  (void)s.Fail(images->errors);  // an `Error: <name>: <message>` line per image
+  return kExitError;
 }
 
 }  // namespace

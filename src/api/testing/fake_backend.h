@@ -3,11 +3,14 @@
 // A Backend for the API tests: it records every call, echoes what the routes
 // decoded (so tests can check query and path handling), reads load/import
 // bodies to the end (committing only a complete body), writes a configurable
-// tar for saves, and can be told to fail a method or to block in it.
+// tar for saves, and can be told to fail a method or to block in it. The
+// Backend it serves is defined in fake_backend.cc, so this header does not
+// repeat Backend's method list; FakeBackend holds what those methods record.
 //
-//   FakeBackend backend;
-//   backend.FailNext("InspectImage", absl::NotFoundError("No such image: x:latest"));
-//   backend.SetHook([&](std::string_view method) { if (method == "ListImages") gate.Wait(); });
+//   FakeBackend fake;
+//   auto server = ApiServer::Start(fake.backend(), http);
+//   fake.FailNext("InspectImage", absl::NotFoundError("No such image: x:latest"));
+//   fake.SetHook([&](std::string_view method) { if (method == "ListImages") gate.Wait(); });
 //
 // Echo shapes (not Docker's; only the routes are under test):
 //   ListImages   [{"all":…,"filters":"<FilterArgs::ToJSON>","shared_size":…,"api":"1.50"}]
@@ -21,18 +24,29 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "api/backend.h"
 #include "platform/mutex.h"
 
 namespace reclaim::api_testing {
 
-class FakeBackend final : public Backend {
+class FakeBackend {
  public:
+  FakeBackend();
+  ~FakeBackend();
+  FakeBackend(const FakeBackend&) = delete;
+  FakeBackend& operator=(const FakeBackend&) = delete;
+
+  // The Backend to serve (ApiServer::Start); it lives as long as the fake.
+  Backend& backend();
+
   // "Method arg…" per call, in call order.
   std::vector<std::string> calls() const;
   // The next call of `method` fails with `status` (once).
@@ -50,38 +64,10 @@ class FakeBackend final : public Backend {
   // makes it write half and fail; "missing" fails before the first byte.
   void SetSavePayload(std::string payload, int pieces);
 
-  absl::StatusOr<Json> Version(const RequestContext& ctx) override;
-  absl::StatusOr<Json> Info(const RequestContext& ctx) override;
-  absl::StatusOr<Json> DiskUsage(const RequestContext& ctx, const DiskUsageQuery& query) override;
-  absl::StatusOr<Json> ListImages(const RequestContext& ctx, const ImageListQuery& query) override;
-  absl::StatusOr<Json> InspectImage(const RequestContext& ctx, std::string_view name) override;
-  absl::StatusOr<Json> ImageHistory(const RequestContext& ctx, std::string_view name) override;
-  absl::Status TagImage(const RequestContext& ctx, std::string_view name, std::string_view repo,
-                        std::string_view tag) override;
-  absl::StatusOr<Json> RemoveImage(const RequestContext& ctx, std::string_view name,
-                                   const ImageRemoveQuery& query) override;
-  absl::StatusOr<Json> PruneImages(const RequestContext& ctx, const ImagePruneQuery& query) override;
-  absl::StatusOr<std::vector<std::string>> LoadImages(const RequestContext& ctx,
-                                                      ByteSource& archive,
-                                                      const ImageLoadQuery& query,
-                                                      JsonMessageWriter& progress) override;
-  absl::StatusOr<std::string> ImportImage(const RequestContext& ctx, ByteSource& rootfs,
-                                          const ImageImportQuery& query,
-                                          JsonMessageWriter& progress) override;
-  absl::Status SaveImages(const RequestContext& ctx, const std::vector<std::string>& names,
-                          ByteSink& out) override;
-  absl::StatusOr<Json> CreateContainer(const RequestContext& ctx,
-                                       const ContainerCreateQuery& query) override;
-  absl::StatusOr<Json> ListContainers(const RequestContext& ctx,
-                                      const ContainerListQuery& query) override;
-  absl::StatusOr<Json> InspectContainer(const RequestContext& ctx, std::string_view id,
-                                        bool size) override;
-  absl::Status RemoveContainer(const RequestContext& ctx, std::string_view id,
-                               const ContainerRemoveQuery& query) override;
-  absl::StatusOr<Json> PruneContainers(const RequestContext& ctx,
-                                       const FilterArgs& filters) override;
-
  private:
+  // The Backend (fake_backend.cc): its methods call Enter and ReadAll.
+  class Impl;
+
   // Records the call, runs the hook, and returns a failure set by FailNext.
   absl::Status Enter(const std::string& method, const std::string& args);
   // Reads `source` to its end; records the body or the error.
@@ -96,6 +82,8 @@ class FakeBackend final : public Backend {
   int read_errors_ ABSL_GUARDED_BY(mu_) = 0;
   std::string save_payload_ ABSL_GUARDED_BY(mu_) = "tar-bytes";
   int save_pieces_ ABSL_GUARDED_BY(mu_) = 1;
+
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace reclaim::api_testing

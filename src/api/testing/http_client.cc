@@ -122,6 +122,17 @@ class TestClient::Impl {
                  "write raw");
   }
 
+  // Appends what the socket has (up to 4 KiB) to buffer_.
+  beast::error_code ReadSomeIntoBuffer() {
+    return Run([&](auto h) {
+      socket_.async_read_some(buffer_.prepare(4096),
+                              [this, h](beast::error_code e, size_t n) mutable {
+                                buffer_.commit(n);
+                                h(e, n);
+                              });
+    });
+  }
+
   absl::StatusOr<std::string> ReadRawUntil(std::string_view delimiter) {
     std::string out;
     while (true) {
@@ -131,13 +142,20 @@ class TestClient::Impl {
         buffer_.consume(pos + delimiter.size());
         return have.substr(0, pos + delimiter.size());
       }
-      beast::error_code ec = Run([&](auto h) {
-        socket_.async_read_some(buffer_.prepare(4096), [this, h](beast::error_code e, size_t n) mutable {
-          buffer_.commit(n);
-          h(e, n);
-        });
-      });
+      beast::error_code ec = ReadSomeIntoBuffer();
       if (ec) return Check(ec, "read raw");
+    }
+  }
+
+  absl::StatusOr<std::string> ReadRawToEnd() {
+    while (true) {
+      beast::error_code ec = ReadSomeIntoBuffer();
+      if (ec == net::error::timed_out) return Check(ec, "read to the end");
+      if (ec) {
+        std::string out = beast::buffers_to_string(buffer_.data());
+        buffer_.consume(buffer_.size());
+        return out;
+      }
     }
   }
 
@@ -221,6 +239,7 @@ absl::Status TestClient::WriteRaw(std::string_view bytes) { return impl_->WriteR
 absl::StatusOr<std::string> TestClient::ReadRawUntil(std::string_view delimiter) {
   return impl_->ReadRawUntil(delimiter);
 }
+absl::StatusOr<std::string> TestClient::ReadRawToEnd() { return impl_->ReadRawToEnd(); }
 absl::StatusOr<TestResponse> TestClient::ReadResponse(bool head) {
   return impl_->ReadResponse(head);
 }

@@ -67,6 +67,9 @@ class TestClient {
   [[nodiscard]] absl::Status WriteRaw(std::string_view bytes);
   // Reads raw bytes up to and including `delimiter`.
   [[nodiscard]] absl::StatusOr<std::string> ReadRawUntil(std::string_view delimiter);
+  // Reads raw bytes until the server closes the connection (EOF or a reset)
+  // and returns them; DeadlineExceeded when it stays open past the timeout.
+  [[nodiscard]] absl::StatusOr<std::string> ReadRawToEnd();
   [[nodiscard]] absl::StatusOr<TestResponse> ReadResponse(bool head = false);
   // True when the server has closed the connection: a read sees EOF or a reset
   // (any bytes still arriving first are discarded) within the timeout.

@@ -3,7 +3,8 @@
 // The result of an image prune in Docker's shape (`types.ImagesPruneReport`,
 // specs/prune.md §5.1, §6) and its two renderings:
 //
-//   JSON (the API body):
+//   JSON, compact (the service's own tests and the benchmarks compare it; the
+//   API and the CLI build the same value as a tree, docker/prune_json.h):
 //     {"ImagesDeleted":[{"Untagged":"busybox:a"},{"Deleted":"sha256:…"}],"SpaceReclaimed":123}
 //     `ImagesDeleted` is `null` when empty; each item carries only its
 //     non-empty fields (`Deleted` before `Untagged`, Go's omitempty and field

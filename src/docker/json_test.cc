@@ -1,5 +1,5 @@
-// File: api/json_test.cc
-#include "api/json.h"
+// File: docker/json_test.cc
+#include "docker/json.h"
 
 #include <string>
 
@@ -20,9 +20,9 @@ TEST(JsonTest, WriteJsonStyle) {
   const Case cases[] = {
       {Json{{"message", "<a> & b"}}, "{\"message\":\"<a> & b\"}\n"},  // no HTML escaping
       {ordered, "{\"Zeta\":1,\"Alpha\":null,\"List\":[\"a\",2]}\n"},  // insertion order
-      {Json("line\u2028sep\u2029"), "\"line\\u2028sep\\u2029\"\n"},    // as Go
+      {Json("line\u2028sep\u2029"), "\"line\\u2028sep\\u2029\"\n"},   // as Go
       {Json("tab\tnl\n\x01"), "\"tab\\tnl\\n\\u0001\"\n"},
-      {Json(std::string("bad\xff")), "\"bad\xEF\xBF\xBD\"\n"},          // U+FFFD
+      {Json(std::string("bad\xff")), "\"bad\xEF\xBF\xBD\"\n"},  // U+FFFD
       {Json("é"), "\"é\"\n"},
   };
   for (const Case& c : cases) EXPECT_EQ(EncodeJson(c.value), c.want);

@@ -1,5 +1,5 @@
-// File: api/api_version.cc
-#include "api/api_version.h"
+// File: docker/api_version.cc
+#include "docker/api_version.h"
 
 #include <cstdint>
 #include <limits>

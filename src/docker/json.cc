@@ -1,5 +1,7 @@
-// File: api/json.cc
-#include "api/json.h"
+// File: docker/json.cc
+#include "docker/json.h"
+
+#include "core/timestamp.h"
 
 namespace reclaim {
 
@@ -29,6 +31,26 @@ std::string ErrorJson(std::string_view message) {
   Json j = Json::object();
   j["message"] = std::string(message);
   return EncodeJson(j);
+}
+
+Json JsonStrings(const std::vector<std::string>& v) {
+  Json a = Json::array();
+  for (const std::string& s : v) a.push_back(s);
+  return a;
+}
+
+Json JsonStringsOrNull(const std::vector<std::string>& v) {
+  return v.empty() ? Json(nullptr) : JsonStrings(v);
+}
+
+Json JsonStringMap(const std::map<std::string, std::string>& m) {
+  Json j = Json::object();
+  for (const auto& [k, v] : m) j[k] = v;
+  return j;
+}
+
+std::string GoTimeJson(const std::optional<absl::Time>& t) {
+  return t.has_value() ? FormatRfc3339Nano(*t) : kGoZeroTime;
 }
 
 }  // namespace reclaim

@@ -1,4 +1,4 @@
-// File: api/api_version.h
+// File: docker/api_version.h
 //
 // Docker Engine API versions (specs/docker-api.md §1.2, §2). reclaim serves
 // versions kMinApiVersion to kMaxApiVersion; a request path without a
@@ -7,8 +7,8 @@
 // or non-numeric component counting as 0 ("1.5" < "1.24" == "1.24.0").
 //
 // Thread-safety: constants and pure functions.
-#ifndef RECLAIM_API_API_VERSION_H_
-#define RECLAIM_API_API_VERSION_H_
+#ifndef RECLAIM_DOCKER_API_VERSION_H_
+#define RECLAIM_DOCKER_API_VERSION_H_
 
 #include <string_view>
 
@@ -31,4 +31,4 @@ inline bool ApiVersionAtLeast(std::string_view a, std::string_view b) {
 
 }  // namespace reclaim
 
-#endif  // RECLAIM_API_API_VERSION_H_
+#endif  // RECLAIM_DOCKER_API_VERSION_H_
