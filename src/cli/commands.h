@@ -146,10 +146,12 @@ struct PruneStep {
   std::string text;
   uint64_t space = 0;
   Json json;
-  // Per-image failures (PruneResult::ErrorStatus): one `<name>: <message>`
-  // line each; OK when there were none.
-  absl::Status errors;
+  // Per-image failures, sorted by name; empty when there were none.
+  std::vector<ImageError> errors;
 };
+// Prints `Error: <name>: <message>` for each error (ImageErrorLine); the exit
+// status: kExitOk when there are none, else kExitError.
+int PrintImageErrors(Session& s, const std::vector<ImageError>& errors);
 [[nodiscard]] absl::StatusOr<PruneStep> ContainerPruneStep(Session& s, const FilterArgs& filters);
 [[nodiscard]] absl::StatusOr<PruneStep> ImagePruneStep(Session& s, const FilterArgs& filters,
                                                        bool wait);

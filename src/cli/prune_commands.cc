@@ -52,11 +52,16 @@ std::string PadRight(const std::string& s, size_t width) {
   return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }
 
-int PrintErrors(Session& s, const PruneResult& r) {
-  absl::Status errors = r.ErrorStatus();
-  if (errors.ok()) return kExitOk;
-  return s.Fail(errors);
+}  // namespace
+
+int PrintImageErrors(Session& s, const std::vector<ImageError>& errors) {
+  for (const ImageError& e : errors) s.err() << "Error: " << ImageErrorLine(e) << "\n";
+  return errors.empty() ? kExitOk : kExitError;
 }
+
+namespace {
+
+int PrintErrors(Session& s, const PruneResult& r) { return PrintImageErrors(s, r.report.errors); }
 
 int Explain(Session& s, const PruneResult& r) {
   const std::vector<Decision>& decisions = r.plan.decisions;
@@ -154,7 +159,7 @@ absl::StatusOr<PruneStep> ImagePruneStep(Session& s, const FilterArgs& filters, 
     }
     step.space = r->report.space_reclaimed;
   }
-  step.errors = r->ErrorStatus();
+  step.errors = r->report.errors;
   return step;
 }
 

@@ -213,9 +213,7 @@ int SystemPrune(Session& s, bool all, bool force) {
     s.out() << "Total reclaimed space: " << HumanSizeBytes(total) << "\n";
   }
   s.out().flush();
-  if (images->errors.ok()) return kExitOk;
-  (void)s.Fail(images->errors);  // an `Error: <name>: <message>` line per image
-  return kExitError;
+  return PrintImageErrors(s, images->errors);
 }
 
 }  // namespace

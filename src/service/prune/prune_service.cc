@@ -14,11 +14,6 @@
 namespace reclaim {
 namespace {
 
-std::string ErrorName(const std::string& stored) {
-  if (stored.starts_with(kDanglingPrefix)) return stored.substr(kDanglingPrefix.size());
-  return FamiliarizeStoredName(stored);
-}
-
 // What the re-check compares when the store keeps no records generation: the
 // fields of image and container records a plan depends on, sorted.
 struct RecordsSnapshot {
@@ -88,12 +83,20 @@ struct RecordsCheck {
 
 }  // namespace
 
+std::string ImageErrorLine(const ImageError& error) {
+  const std::string& stored = error.name;
+  const std::string name = stored.starts_with(kDanglingPrefix)
+                               ? stored.substr(kDanglingPrefix.size())
+                               : FamiliarizeStoredName(stored);
+  return name + ": " + std::string(error.status.message());
+}
+
 absl::Status PruneResult::ErrorStatus() const {
   if (report.errors.empty()) return absl::OkStatus();
   std::string message;
   for (const ImageError& e : report.errors) {
     if (!message.empty()) message += "\n";
-    message += ErrorName(e.name) + ": " + std::string(e.status.message());
+    message += ImageErrorLine(e);
   }
   return absl::Status(report.errors.front().status.code(), message);
 }

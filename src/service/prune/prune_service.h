@@ -91,6 +91,10 @@ struct PruneResult {
   absl::Status ErrorStatus() const;
 };
 
+// `<familiar name>: <message>` for one image that could not be pruned (the
+// digest for a dangling record).
+std::string ImageErrorLine(const ImageError& error);
+
 // Points at which PruneService calls the test hook.
 enum class PrunePhase { kGuardTaken, kOptions, kInventory, kPlan, kDelete, kDone };
 
