@@ -7,13 +7,15 @@
 namespace reclaim {
 namespace {
 
+struct ErrorCase {
+  int http;
+  std::string body;
+  absl::StatusCode code;
+  std::string message;
+};
+
 TEST(ErrorsTest, MapsErrorBodies) {
-  const struct {
-    int http;
-    std::string body;
-    absl::StatusCode code;
-    std::string message;
-  } cases[] = {
+  const ErrorCase cases[] = {
       {404, R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"latest"}}]})",
        absl::StatusCode::kNotFound, "manifest unknown: manifest unknown"},
       {404, R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})",
@@ -43,12 +45,7 @@ TEST(ErrorsTest, MapsErrorBodies) {
 }
 
 TEST(ErrorsTest, FallsBackToHttpStatus) {
-  const struct {
-    int http;
-    std::string body;
-    absl::StatusCode code;
-    std::string message;
-  } cases[] = {
+  const ErrorCase cases[] = {
       {500, "", absl::StatusCode::kUnavailable,
        "unexpected status from HEAD request to https://r/v2/a/manifests/b: 500 Internal Server Error"},
       {404, "<html>", absl::StatusCode::kNotFound,
