@@ -60,6 +60,8 @@ class BlobSource {
 class StringBlobSource final : public BlobSource {
  public:
   explicit StringBlobSource(std::string_view bytes) : bytes_(bytes) {}
+  explicit StringBlobSource(const char* bytes) : bytes_(bytes) {}
+  explicit StringBlobSource(std::string&&) = delete;  // would dangle
   absl::StatusOr<size_t> Read(char* buf, size_t n) override;
 
  private:

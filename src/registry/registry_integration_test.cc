@@ -251,7 +251,8 @@ TEST_F(RegistryIntegrationTest, PushThenSkopeoPullsIt) {
 
   // A blob whose bytes do not match its digest is refused by the registry.
   Descriptor wrong = m.layers[0];
-  StringBlobSource liar(std::string(static_cast<size_t>(wrong.size), 'x'));
+  const std::string other_bytes(static_cast<size_t>(wrong.size), 'x');
+  StringBlobSource liar(other_bytes);
   absl::Status st = pusher.PushBlob(wrong, liar);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
   EXPECT_TRUE(str::Contains(std::string(st.message()), "digest invalid")) << st;
