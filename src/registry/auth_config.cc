@@ -15,8 +15,7 @@ namespace {
 constexpr std::string_view kDockerHubKey = "https://index.docker.io/v1/";
 
 bool IsDockerHub(std::string_view domain) {
-  return domain == "docker.io" || domain == "index.docker.io" ||
-         domain == "registry-1.docker.io";
+  return domain == "docker.io" || domain == "index.docker.io" || domain == "registry-1.docker.io";
 }
 
 // Go's encoding/json matches object keys to fields case-insensitively when

@@ -41,14 +41,15 @@ TEST(AuthConfigTest, DecodesRegistryAuthHeader) {
   token.registry_token = "bearer";
   const Case cases[] = {
       {"empty", "", AuthConfig{}},
-      {"padded url base64", UrlB64(R"({"username":"u","password":"p?>","serveraddress":"localhost:5000"})"),
-       user},
-      {"unpadded accepted", UrlB64(R"({"username":"u","password":"p?>","serveraddress":"localhost:5000"})", false),
+      {"padded url base64",
+       UrlB64(R"({"username":"u","password":"p?>","serveraddress":"localhost:5000"})"), user},
+      {"unpadded accepted",
+       UrlB64(R"({"username":"u","password":"p?>","serveraddress":"localhost:5000"})", false),
        user},
       {"auth field splits", UrlB64(R"({"auth":")" + from_auth.auth + R"("})"), from_auth},
       {"tokens", UrlB64(R"({"identitytoken":"refresh","registrytoken":"bearer"})"), token},
-      {"case-insensitive keys", UrlB64(R"({"UserName":"u","PASSWORD":"p?>","serverAddress":"localhost:5000"})"),
-       user},
+      {"case-insensitive keys",
+       UrlB64(R"({"UserName":"u","PASSWORD":"p?>","serverAddress":"localhost:5000"})"), user},
       {"not base64 is ignored", "%%%", AuthConfig{}},
       {"not JSON is ignored", UrlB64("{nope"), AuthConfig{}},
       {"wrong type is ignored", UrlB64(R"({"username":5})"), AuthConfig{}},
@@ -77,10 +78,8 @@ TEST(AuthConfigTest, ConfigKeys) {
   EXPECT_EQ(ConfigKeyForRegistry("registry-1.docker.io"), "https://index.docker.io/v1/");
   EXPECT_EQ(ConfigKeyForRegistry("localhost:5000"), "localhost:5000");
   const std::pair<std::string, std::string> keys[] = {
-      {"https://index.docker.io/v1/", "docker.io"},
-      {"index.docker.io", "docker.io"},
-      {"localhost:5000", "localhost:5000"},
-      {"http://localhost:5000/v2/", "localhost:5000"},
+      {"https://index.docker.io/v1/", "docker.io"}, {"index.docker.io", "docker.io"},
+      {"localhost:5000", "localhost:5000"},         {"http://localhost:5000/v2/", "localhost:5000"},
       {"HTTPS://reg.example", "reg.example"},
   };
   for (const auto& [key, want] : keys) EXPECT_EQ(RegistryForConfigKey(key), want) << key;
@@ -97,13 +96,16 @@ TEST(AuthConfigTest, ReadsDockerConfig) {
   const std::string path = "/h/.docker/config.json";
   ASSERT_TRUE(fs.WriteFileAtomic(path, R"({
     "auths": {
-      "https://index.docker.io/v1/": {"auth": ")" + absl::Base64Escape("hub:pw") + R"("},
-      "http://localhost:5000/v2/": {"auth": ")" + absl::Base64Escape("loc:al") + R"("},
+      "https://index.docker.io/v1/": {"auth": ")" +
+                                           absl::Base64Escape("hub:pw") + R"("},
+      "http://localhost:5000/v2/": {"auth": ")" +
+                                           absl::Base64Escape("loc:al") + R"("},
       "tok.example": {"identitytoken": "idt"},
       "bad.example": {"auth": "!!notbase64"}
     },
     "credsStore": "desktop"
-  })").ok());
+  })")
+                  .ok());
   struct Case {
     std::string domain;
     std::string user, pass, identity;
@@ -141,7 +143,8 @@ TEST(AuthConfigTest, WritesAndErasesKeepingOtherKeys) {
   creds.username = "me";
   creds.password = "pw";
   ASSERT_TRUE(StoreDockerConfigAuth(fs, path, "docker.io", creds).ok());
-  ASSERT_TRUE(fs.WriteFileAtomic(path, R"({"auths":{"https://index.docker.io/v1/":{"auth":"x","email":"e@x"},
+  ASSERT_TRUE(fs.WriteFileAtomic(
+                    path, R"({"auths":{"https://index.docker.io/v1/":{"auth":"x","email":"e@x"},
       "http://reg:5000":{"auth":"old"}},"credHelpers":{"gcr.io":"gcloud"},"psFormat":"table"})")
                   .ok());
   ASSERT_TRUE(StoreDockerConfigAuth(fs, path, "docker.io", creds).ok());

@@ -5,8 +5,8 @@
 #include "absl/strings/escaping.h"
 #include "core/status.h"
 #include "registry/errors.h"
-#include "registry/url.h"
 #include "registry/str.h"
+#include "registry/url.h"
 
 namespace reclaim {
 namespace {

@@ -137,7 +137,8 @@ TEST(AuthorizerTest, IdentityAndRegistryTokens) {
   Authorizer a1(&server, &clock, [&](const std::string&) { return refresh; });
   ASSERT_TRUE(*a1.HandleChallenge("reg", kBearer, {}, "", false));
   EXPECT_EQ(*a1.Authorize("reg", {}), "Bearer fromrefresh");
-  EXPECT_EQ(server.seen[0].body, "client_id=reclaim&grant_type=refresh_token&refresh_token=rt&service=reg");
+  EXPECT_EQ(server.seen[0].body,
+            "client_id=reclaim&grant_type=refresh_token&refresh_token=rt&service=reg");
 
   AuthConfig direct;
   direct.registry_token = "given";

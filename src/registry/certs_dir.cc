@@ -7,8 +7,7 @@
 
 namespace reclaim {
 
-absl::StatusOr<TlsFiles> ReadCertsDir(Fs& fs, const std::string& certs_dir,
-                                      std::string_view host) {
+absl::StatusOr<TlsFiles> ReadCertsDir(Fs& fs, const std::string& certs_dir, std::string_view host) {
   TlsFiles out;
   // host:port directories use ':'; IPv6 hosts appear as in the reference.
   const std::string dir = str::Cat(certs_dir, "/", host);
@@ -32,7 +31,7 @@ absl::StatusOr<TlsFiles> ReadCertsDir(Fs& fs, const std::string& certs_dir,
       if (!has(key)) {
         return absl::InvalidArgumentError(
             str::Cat("missing key ", key, " for client certificate ", name,
-                         ". CA certificates must use the extension .crt"));
+                     ". CA certificates must use the extension .crt"));
       }
       if (out.client_cert_pem.empty()) {
         RECLAIM_ASSIGN_OR_RETURN(out.client_cert_pem, fs.ReadFile(path));

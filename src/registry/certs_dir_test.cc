@@ -31,8 +31,9 @@ TEST(CertsDirTest, UnpairedFilesAreErrors) {
   const struct {
     std::string file, error;
   } cases[] = {
-      {"c.cert", "missing key c.key for client certificate c.cert. CA certificates must use the "
-                 "extension .crt"},
+      {"c.cert",
+       "missing key c.key for client certificate c.cert. CA certificates must use the "
+       "extension .crt"},
       {"c.key", "missing client certificate c.cert for key c.key"},
   };
   for (const auto& c : cases) {

@@ -13,8 +13,8 @@
 #include "registry/content_range.h"
 #include "registry/errors.h"
 #include "registry/session.h"
-#include "registry/url.h"
 #include "registry/str.h"
+#include "registry/url.h"
 
 namespace reclaim {
 
@@ -62,9 +62,8 @@ absl::Status DigestMismatch(const Digest& got, const Digest& want) {
 }
 
 absl::Status ManifestTooLarge(int64_t size) {
-  return absl::FailedPreconditionError(str::Cat("manifest of ", size,
-                                                    " bytes exceeds the limit of ",
-                                                    kMaxManifestSize, " bytes"));
+  return absl::FailedPreconditionError(
+      str::Cat("manifest of ", size, " bytes exceeds the limit of ", kMaxManifestSize, " bytes"));
 }
 
 std::string ErrorUrl(Context& ctx, const Endpoint& e, const Call& call) {
@@ -84,7 +83,8 @@ bool IsTransferFailure(const absl::Status& st) {
 // `written` bytes are in the sink, `hashed` bytes in the hash (0 or written).
 class BlobFetch {
  public:
-  BlobFetch(const Descriptor& desc, BlobSink& sink, uint64_t offset, const FetchProgressFn* progress)
+  BlobFetch(const Descriptor& desc, BlobSink& sink, uint64_t offset,
+            const FetchProgressFn* progress)
       : desc_(desc), sink_(sink), written_(offset), progress_(progress) {}
 
   uint64_t written() const { return written_; }
@@ -119,8 +119,8 @@ class BlobFetch {
           return absl::OkStatus();
         }));
         if (hashed_ != written_) {
-          return absl::InternalError(str::Cat("sink replayed ", hashed_, " of ", written_,
-                                                  " bytes"));
+          return absl::InternalError(
+              str::Cat("sink replayed ", hashed_, " of ", written_, " bytes"));
         }
       }
     } else {
@@ -257,7 +257,8 @@ absl::StatusOr<Descriptor> RegistryClient::Resolve(const Reference& ref) {
       if (r->status == 404) continue;
       if (r->status < 200 || r->status >= 300) {
         if (first_error.ok()) {
-          first_error = RegistryErrorStatus(r->status, r->body, call.method, ErrorUrl(*context_, e, call));
+          first_error =
+              RegistryErrorStatus(r->status, r->body, call.method, ErrorUrl(*context_, e, call));
         }
         break;
       }
@@ -269,8 +270,8 @@ absl::StatusOr<Descriptor> RegistryClient::Resolve(const Reference& ref) {
       if (!length_header.empty() && !str::ParseInt(length_header, &length)) length = -1;
       std::string body = std::move(r->body);
       const bool got_body = call.method == "GET" || !body.empty();
-      if (digest_header.empty() || length < 0 || (ref.HasDigest() && kind == "manifests" &&
-                                                   digest_header != ref.Digest())) {
+      if (digest_header.empty() || length < 0 ||
+          (ref.HasDigest() && kind == "manifests" && digest_header != ref.Digest())) {
         // No usable headers: fetch the body and hash it.
         if (body.empty() || !got_body) {
           Call get = call;
@@ -283,7 +284,8 @@ absl::StatusOr<Descriptor> RegistryClient::Resolve(const Reference& ref) {
           if (g->status < 200 || g->status >= 300) {
             if (g->status == 404) continue;
             if (first_error.ok()) {
-              first_error = RegistryErrorStatus(g->status, g->body, "GET", ErrorUrl(*context_, e, get));
+              first_error =
+                  RegistryErrorStatus(g->status, g->body, "GET", ErrorUrl(*context_, e, get));
             }
             break;
           }
@@ -300,8 +302,8 @@ absl::StatusOr<Descriptor> RegistryClient::Resolve(const Reference& ref) {
         desc.size = length;
       }
       if (ref.HasDigest() && desc.digest.str() != ref.Digest()) {
-        return absl::FailedPreconditionError(str::Cat(
-            e.host, " answered ", desc.digest.str(), " for ", ref.String()));
+        return absl::FailedPreconditionError(
+            str::Cat(e.host, " answered ", desc.digest.str(), " for ", ref.String()));
       }
       if (kind == "manifests" && IsSchema1(desc.media_type)) return Schema1Error(ref);
       if (desc.size > kMaxManifestSize && kind == "manifests") return ManifestTooLarge(desc.size);
@@ -415,8 +417,7 @@ absl::Status RegistryClient::FetchBlobWithProgress(const Reference& repo, const 
   return not_found;
 }
 
-absl::Status RegistryClient::FetchBlobs(const Reference& repo,
-                                        const std::vector<Descriptor>& descs,
+absl::Status RegistryClient::FetchBlobs(const Reference& repo, const std::vector<Descriptor>& descs,
                                         const BlobSinkFactory& sinks,
                                         const FetchBlobsOptions& options) {
   Mutex mu;
@@ -451,7 +452,8 @@ absl::Status RegistryClient::FetchBlobs(const Reference& repo,
       }
     }
   };
-  const size_t n = std::min<size_t>(descs.size(), static_cast<size_t>(std::max(1, options.parallelism)));
+  const size_t n =
+      std::min<size_t>(descs.size(), static_cast<size_t>(std::max(1, options.parallelism)));
   std::vector<std::thread> threads;
   for (size_t i = 1; i < n; ++i) threads.emplace_back(worker);
   worker();
@@ -520,9 +522,10 @@ absl::StatusOr<LoginResult> RegistryClient::CheckLogin(std::string_view domain,
                                                        const AuthConfig& credentials) {
   std::vector<Endpoint> endpoints = context_->hosts().EndpointsFor(domain, HostCapability::kPush);
   const Endpoint& e = endpoints.back();  // the registry itself, never a mirror
-  Authorizer auth(&context_->transport(), &context_->clock(),
-                  [credentials](const std::string&) { return credentials; },
-                  [this](const std::string& host) { return context_->TlsForHost(host); });
+  Authorizer auth(
+      &context_->transport(), &context_->clock(),
+      [credentials](const std::string&) { return credentials; },
+      [this](const std::string& host) { return context_->TlsForHost(host); });
   Call call;
   call.path = "/";
   RECLAIM_ASSIGN_OR_RETURN(HttpResponse r, Send(*context_, auth, e, {}, call));
@@ -530,7 +533,7 @@ absl::StatusOr<LoginResult> RegistryClient::CheckLogin(std::string_view domain,
   std::string reason(HttpReasonPhrase(r.status));
   return absl::Status(CodeForHttpStatus(r.status),
                       str::Cat("login attempt to ", context_->BaseUrl(e), "/ failed with status: ",
-                                   r.status, reason.empty() ? "" : " ", reason));
+                               r.status, reason.empty() ? "" : " ", reason));
 }
 
 }  // namespace reclaim

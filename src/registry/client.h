@@ -115,9 +115,9 @@ struct LoginResult {
 struct RegistryClientOptions {
   RegistryHostsConfig hosts;
   std::string certs_dir = std::string(kDefaultCertsDir);
-  Fs* fs = nullptr;              // certs.d reads; nullptr = RealFs()
-  const Clock* clock = nullptr;  // token expiry; nullptr = RealClock()
-  CredentialsFn credentials;     // per host[:port]; null = anonymous
+  Fs* fs = nullptr;                          // certs.d reads; nullptr = RealFs()
+  const Clock* clock = nullptr;              // token expiry; nullptr = RealClock()
+  CredentialsFn credentials;                 // per host[:port]; null = anonymous
   std::shared_ptr<HttpTransport> transport;  // nullptr = NewCurlTransport()
   HostLookup lookup;                         // nullptr = SystemHostLookup
 };
@@ -154,8 +154,7 @@ class RegistryClient {
 
   // Fetches `descs` with up to `options.parallelism` at once. Returns the first
   // error (blobs already started finish; no new one starts after an error).
-  [[nodiscard]] absl::Status FetchBlobs(const Reference& repo,
-                                        const std::vector<Descriptor>& descs,
+  [[nodiscard]] absl::Status FetchBlobs(const Reference& repo, const std::vector<Descriptor>& descs,
                                         const BlobSinkFactory& sinks,
                                         const FetchBlobsOptions& options = {});
 
@@ -173,9 +172,8 @@ class RegistryClient {
   friend class RegistryPusher;
   RegistryClient(std::unique_ptr<registry_internal::Context> context,
                  std::unique_ptr<Authorizer> authorizer);
-  absl::Status FetchBlobWithProgress(const Reference& repo, const Descriptor& desc,
-                                     BlobSink& sink, uint64_t offset,
-                                     const FetchProgressFn* progress);
+  absl::Status FetchBlobWithProgress(const Reference& repo, const Descriptor& desc, BlobSink& sink,
+                                     uint64_t offset, const FetchProgressFn* progress);
 
   std::unique_ptr<registry_internal::Context> context_;
   std::unique_ptr<Authorizer> authorizer_;

@@ -15,9 +15,9 @@
 #include "platform/clock.h"
 #include "platform/mem_fs.h"
 #include "registry/push.h"
+#include "registry/str.h"
 #include "registry/testing/http_test_server.h"
 #include "registry/testing/memory_sink.h"
-#include "registry/str.h"
 
 namespace reclaim {
 namespace {
@@ -51,16 +51,16 @@ struct FakeRegistry {
     std::string bytes;
   };
   std::mutex mu;
-  std::map<std::string, Object> manifests;  // "<name>:<tag|digest>"
+  std::map<std::string, Object> manifests;   // "<name>:<tag|digest>"
   std::map<std::string, std::string> blobs;  // digest -> bytes
   // Misbehaviours.
   bool head_without_digest = false;
   bool head_405 = false;
-  std::string lie_blob;                  // served instead of any blob
-  bool ignore_range = false;             // 200 without Content-Range
-  std::string bad_content_range;         // sent with 206
-  int break_blob_after = -1;             // bytes before a broken transfer (once)
-  std::vector<std::string> tags;         // for tags/list; paginated by 2
+  std::string lie_blob;           // served instead of any blob
+  bool ignore_range = false;      // 200 without Content-Range
+  std::string bad_content_range;  // sent with 206
+  int break_blob_after = -1;      // bytes before a broken transfer (once)
+  std::vector<std::string> tags;  // for tags/list; paginated by 2
 
   TestResponse Handle(const TestRequest& r) {
     std::lock_guard<std::mutex> lock(mu);
@@ -73,12 +73,14 @@ struct FakeRegistry {
       if (r.method == "HEAD" && head_405) return {405, {}, ""};
       auto it = manifests.find(rest.substr(0, at) + ":" + rest.substr(at + 11));
       if (it == manifests.end()) {
-        return {404, {{"Content-Type", "application/json"}},
+        return {404,
+                {{"Content-Type", "application/json"}},
                 R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})"};
       }
       TestResponse resp{200, {{"Content-Type", it->second.media_type}}, it->second.bytes};
       if (!head_without_digest) {
-        resp.headers.emplace_back("Docker-Content-Digest", Digest::Sha256Of(it->second.bytes).str());
+        resp.headers.emplace_back("Docker-Content-Digest",
+                                  Digest::Sha256Of(it->second.bytes).str());
       }
       return resp;
     }
@@ -86,11 +88,16 @@ struct FakeRegistry {
     if (at != std::string::npos) {
       const std::string digest = rest.substr(at + 7);
       auto it = blobs.find(digest);
-      if (it == blobs.end()) return {404, {}, R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})"};
+      if (it == blobs.end())
+        return {404,
+                {},
+                R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})"};
       std::string body = lie_blob.empty() ? it->second : lie_blob;
       if (break_blob_after >= 0) {
-        TestResponse broken{200, {{"Content-Length", std::to_string(body.size())}},
-                            body.substr(0, break_blob_after), true};
+        TestResponse broken{200,
+                            {{"Content-Length", std::to_string(body.size())}},
+                            body.substr(0, break_blob_after),
+                            true};
         break_blob_after = -1;
         return broken;
       }
@@ -124,8 +131,8 @@ struct FakeRegistry {
     body += "]}";
     TestResponse resp{200, {{"Content-Type", "application/json"}}, body};
     if (more) {
-      resp.headers.emplace_back("Link",
-                                "</v2/" + name + "/tags/list?n=2&last=" + page.back() + ">; rel=\"next\"");
+      resp.headers.emplace_back(
+          "Link", "</v2/" + name + "/tags/list?n=2&last=" + page.back() + ">; rel=\"next\"");
     }
     return resp;
   }
@@ -171,7 +178,8 @@ class ClientTest : public ::testing::Test {
   FakeClock clock_{absl::FromUnixSeconds(1700000000)};
 };
 
-const std::string kManifest = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]})";
+const std::string kManifest =
+    R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]})";
 
 TEST_F(ClientTest, ResolvesByTagAndDigestOverPlainHttpFallback) {
   registry_.PutManifest("app", "1", kOciManifest, kManifest);
@@ -185,7 +193,7 @@ TEST_F(ClientTest, ResolvesByTagAndDigestOverPlainHttpFallback) {
   ASSERT_FALSE(seen.empty());
   EXPECT_EQ(seen.back().method, "HEAD");
   EXPECT_TRUE(str::StartsWith(seen.back().Header("accept"),
-                               "application/vnd.docker.distribution.manifest.v2+json, "));
+                              "application/vnd.docker.distribution.manifest.v2+json, "));
 
   absl::StatusOr<Descriptor> by_digest = client->Resolve(Ref("app@" + d->digest.str()));
   ASSERT_TRUE(by_digest.ok()) << by_digest.status();
@@ -211,7 +219,8 @@ TEST_F(ClientTest, ResolveWithoutDigestHeaderOr405HashesTheBody) {
 }
 
 TEST_F(ClientTest, ResolveErrors) {
-  registry_.PutManifest("old", "1", "application/vnd.docker.distribution.manifest.v1+prettyjws", "{}");
+  registry_.PutManifest("old", "1", "application/vnd.docker.distribution.manifest.v1+prettyjws",
+                        "{}");
   registry_.PutManifest("text", "1", "text/plain", "{}");
   registry_.PutManifest("huge", "1", kOciManifest, std::string(kMaxManifestSize + 1, ' '));
   std::unique_ptr<RegistryClient> client = NewClient();
@@ -225,12 +234,14 @@ TEST_F(ClientTest, ResolveErrors) {
     EXPECT_EQ(old.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(old.status().message(),
               "Docker Image Format v1 and Docker Image manifest version 2, schema 1 support has "
-              "been removed. Suggest the author of " + server_.host() + "/" + name +
-              " to upgrade the image to the OCI Format or Docker Image manifest v2, schema 2. "
-              "More information at https://docs.docker.com/go/deprecated-image-specs/");
+              "been removed. Suggest the author of " +
+                  server_.host() + "/" + name +
+                  " to upgrade the image to the OCI Format or Docker Image manifest v2, schema 2. "
+                  "More information at https://docs.docker.com/go/deprecated-image-specs/");
   }
   absl::StatusOr<Descriptor> huge = client->Resolve(Ref("huge:1"));
-  EXPECT_EQ(huge.status().message(), "manifest of 4393217 bytes exceeds the limit of 4393216 bytes");
+  EXPECT_EQ(huge.status().message(),
+            "manifest of 4393217 bytes exceeds the limit of 4393216 bytes");
 
   EXPECT_EQ(client->Resolve(Ref("app")).status().code(), absl::StatusCode::kInvalidArgument);
 }
@@ -359,9 +370,10 @@ TEST_F(ClientTest, FetchBlobsInParallelWithProgress) {
   EXPECT_EQ(progress.count(descs[6].digest.str()), 0u) << "skipped blob was fetched";
 
   std::vector<Descriptor> with_missing = {descs[0], missing, descs[1]};
-  st = client->FetchBlobs(Ref("app"), with_missing, [](const Descriptor&) -> absl::StatusOr<BlobTarget> {
-    return BlobTarget{std::make_unique<MemorySink>(), 0};
-  });
+  st = client->FetchBlobs(Ref("app"), with_missing,
+                          [](const Descriptor&) -> absl::StatusOr<BlobTarget> {
+                            return BlobTarget{std::make_unique<MemorySink>(), 0};
+                          });
   EXPECT_EQ(st.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(st.message(), "blob unknown: blob unknown to registry");
 }
@@ -377,7 +389,8 @@ TEST_F(ClientTest, ListTagsFollowsLinkPages) {
 
 TEST_F(ClientTest, SelectsThePlatformManifestFromAnIndex) {
   registry_.PutManifest("app", "amd", kOciManifest, kManifest);
-  const std::string arm = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[],"annotations":{"a":"arm"}})";
+  const std::string arm =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[],"annotations":{"a":"arm"}})";
   registry_.PutManifest("app", "arm", kOciManifest, arm);
   const std::string index = str::Cat(
       R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[)",
@@ -395,14 +408,16 @@ TEST_F(ClientTest, SelectsThePlatformManifestFromAnIndex) {
       client->SelectManifest(Ref("app"), target, PlatformMatcher::Only(DefaultPlatform()));
   ASSERT_TRUE(amd.ok()) << amd.status();
   EXPECT_EQ(amd->digest, Digest::Sha256Of(kManifest));
-  absl::StatusOr<Descriptor> arm64 =
-      client->SelectManifest(Ref("app"), target, PlatformMatcher::Only(*ParsePlatform("linux/arm64/v8")));
+  absl::StatusOr<Descriptor> arm64 = client->SelectManifest(
+      Ref("app"), target, PlatformMatcher::Only(*ParsePlatform("linux/arm64/v8")));
   ASSERT_TRUE(arm64.ok()) << arm64.status();
   EXPECT_EQ(arm64->digest, Digest::Sha256Of(arm));
-  EXPECT_EQ(client->SelectManifest(Ref("app"), target, PlatformMatcher::Only(*ParsePlatform("linux/s390x")))
-                .status()
-                .message(),
-            "no match for platform in manifest: not found");
+  EXPECT_EQ(
+      client
+          ->SelectManifest(Ref("app"), target, PlatformMatcher::Only(*ParsePlatform("linux/s390x")))
+          .status()
+          .message(),
+      "no match for platform in manifest: not found");
 }
 
 TEST_F(ClientTest, MirrorIsTriedFirstWithNamespace) {
@@ -417,7 +432,8 @@ TEST_F(ClientTest, MirrorIsTriedFirstWithNamespace) {
   // Not on the mirror: the upstream is next (blocked here, so its error is kept).
   absl::StatusOr<Descriptor> miss = client->Resolve(*ParseNormalizedNamed("alpine:4"));
   EXPECT_EQ(transport_->blocked, 1);
-  EXPECT_TRUE(str::Contains(std::string(miss.status().message()), "registry-1.docker.io")) << miss.status();
+  EXPECT_TRUE(str::Contains(std::string(miss.status().message()), "registry-1.docker.io"))
+      << miss.status();
 }
 
 TEST_F(ClientTest, BearerFlowAgainstATokenServer) {
@@ -425,7 +441,8 @@ TEST_F(ClientTest, BearerFlowAgainstATokenServer) {
   HttpTestServer token_server([&](const TestRequest& r) {
     ++tokens;
     EXPECT_EQ(r.Query("service"), "fake");
-    return TestResponse{200, {{"Content-Type", "application/json"}},
+    return TestResponse{200,
+                        {{"Content-Type", "application/json"}},
                         R"({"token":"tok-)" + r.Query("scope") + R"("})"};
   });
   // A registry that wants "Bearer tok-<scope>".
@@ -434,13 +451,17 @@ TEST_F(ClientTest, BearerFlowAgainstATokenServer) {
   bool deny_scope = false;
   HttpTestServer reg([&](const TestRequest& r) {
     const std::string scope = "repository:app:pull";
-    const std::string challenge = "Bearer realm=\"" + token_server.url() + "/token\",service=\"fake\",scope=\"" + scope + "\"";
+    const std::string challenge = "Bearer realm=\"" + token_server.url() +
+                                  "/token\",service=\"fake\",scope=\"" + scope + "\"";
     if (deny_scope && !r.Header("authorization").empty()) {
-      return TestResponse{401, {{"WWW-Authenticate", challenge + ",error=\"insufficient_scope\""}}, ""};
+      return TestResponse{
+          401, {{"WWW-Authenticate", challenge + ",error=\"insufficient_scope\""}}, ""};
     }
     if (r.Header("authorization") != "Bearer tok-" + scope) {
-      return TestResponse{401, {{"WWW-Authenticate", challenge}},
-                          R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})"};
+      return TestResponse{
+          401,
+          {{"WWW-Authenticate", challenge}},
+          R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})"};
     }
     return inner.Handle(r);
   });
@@ -505,7 +526,10 @@ TEST_F(ClientTest, PushMonolithicAndChunked) {
         uploads[id] += r.body;
         const std::string d = Digest::Sha256Of(uploads[id]).str();
         if (d != r.Query("digest")) {
-          return TestResponse{400, {}, R"({"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]})"};
+          return TestResponse{
+              400,
+              {},
+              R"({"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]})"};
         }
         stored[d] = uploads[id];
         return TestResponse{201, {{"Docker-Content-Digest", d}}, ""};
@@ -574,8 +598,10 @@ TEST_F(ClientTest, PushMonolithicAndChunked) {
 TEST_F(ClientTest, CheckLogin) {
   HttpTestServer reg([](const TestRequest& r) {
     if (r.Header("authorization") == "Basic dTpwdw==") return TestResponse{200, {}, "{}"};
-    return TestResponse{401, {{"WWW-Authenticate", "Basic realm=\"basic-realm\""}},
-                        R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})"};
+    return TestResponse{
+        401,
+        {{"WWW-Authenticate", "Basic realm=\"basic-realm\""}},
+        R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})"};
   });
   std::unique_ptr<RegistryClient> client = NewClient();
   AuthConfig good;

@@ -1,6 +1,6 @@
 #include "registry/content_range.h"
-#include "registry/str.h"
 
+#include "registry/str.h"
 
 namespace reclaim {
 

@@ -1,5 +1,4 @@
 #include "registry/hosts.h"
-#include "registry/str.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -9,6 +8,7 @@
 #include <cstring>
 #include <utility>
 
+#include "registry/str.h"
 
 namespace reclaim {
 namespace {
@@ -45,8 +45,7 @@ absl::Status ValidateHostPort(std::string_view s) {
   }
   if (host.empty()) return Invalid("empty host");
   for (char c : host) {
-    if (!str::IsAlnum(c) && c != '.' && c != '-' && c != '_' &&
-        c != ':') {
+    if (!str::IsAlnum(c) && c != '.' && c != '-' && c != '_' && c != ':') {
       return Invalid(str::Cat("invalid host \"", host, "\""));
     }
   }
@@ -63,22 +62,19 @@ absl::Status ValidateHostPort(std::string_view s) {
 // Parses a mirror URL into an endpoint (Docker's ValidateMirror texts).
 absl::StatusOr<Endpoint> ParseMirror(std::string_view url) {
   const size_t sep = url.find("://");
-  const std::string scheme =
-      sep == std::string_view::npos ? "" : str::Lower(url.substr(0, sep));
+  const std::string scheme = sep == std::string_view::npos ? "" : str::Lower(url.substr(0, sep));
   if (scheme != "http" && scheme != "https") {
-    return Invalid(str::Cat("invalid mirror: unsupported scheme \"", scheme, "\" in \"", url,
-                                "\""));
+    return Invalid(
+        str::Cat("invalid mirror: unsupported scheme \"", scheme, "\" in \"", url, "\""));
   }
   if (url.find_first_of("?#") != std::string_view::npos) {
-    return Invalid(str::Cat("invalid mirror: query or fragment at end of the URI \"", url,
-                                "\""));
+    return Invalid(str::Cat("invalid mirror: query or fragment at end of the URI \"", url, "\""));
   }
   std::string_view rest = url.substr(sep + 3);
   const size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   if (authority.find('@') != std::string_view::npos) {
-    return Invalid(str::Cat("invalid mirror: username/password not allowed in URI \"", url,
-                                "\""));
+    return Invalid(str::Cat("invalid mirror: username/password not allowed in URI \"", url, "\""));
   }
   if (absl::Status st = ValidateHostPort(authority); !st.ok()) {
     return Invalid(str::Cat("invalid mirror: \"", url, "\" is not a valid URI"));

@@ -26,22 +26,35 @@ TEST(HostsTest, InsecureRules) {
     std::string host;
     bool insecure;
   } cases[] = {
-      {"localhost", true},        {"localhost:5000", true},  {"LOCALHOST:1", true},
-      {"127.0.0.1:5000", true},   {"127.9.9.9", true},       {"[::1]:5000", true},
-      {"::1", true},              {"reg.lan:5000", true},    {"reg.lan", false},
-      {"reg.lan:5001", false},    {"plain.lan", true},       {"tls.lan:443", true},
-      {"10.20.30.40:80", true},   {"11.0.0.1", false},       {"build.lan:5000", true},
-      {"loop.lan", true},         {"[fd12::1]:5000", true},  {"[fe80::1]:5000", false},
-      {"docker.io", false},       {"registry-1.docker.io", false}, {"quay.io", false},
+      {"localhost", true},
+      {"localhost:5000", true},
+      {"LOCALHOST:1", true},
+      {"127.0.0.1:5000", true},
+      {"127.9.9.9", true},
+      {"[::1]:5000", true},
+      {"::1", true},
+      {"reg.lan:5000", true},
+      {"reg.lan", false},
+      {"reg.lan:5001", false},
+      {"plain.lan", true},
+      {"tls.lan:443", true},
+      {"10.20.30.40:80", true},
+      {"11.0.0.1", false},
+      {"build.lan:5000", true},
+      {"loop.lan", true},
+      {"[fd12::1]:5000", true},
+      {"[fe80::1]:5000", false},
+      {"docker.io", false},
+      {"registry-1.docker.io", false},
+      {"quay.io", false},
   };
   for (const auto& c : cases) EXPECT_EQ(hosts->IsInsecure(c.host), c.insecure) << c.host;
 
   // docker.io stays secure even when every address is insecure.
   RegistryHostsConfig all;
   all.insecure_registries = {"0.0.0.0/0", "docker.io"};
-  absl::StatusOr<RegistryHosts> h2 = RegistryHosts::Create(all, [](const std::string&) {
-    return std::vector<std::string>{"1.2.3.4"};
-  });
+  absl::StatusOr<RegistryHosts> h2 = RegistryHosts::Create(
+      all, [](const std::string&) { return std::vector<std::string>{"1.2.3.4"}; });
   ASSERT_TRUE(h2.ok());
   EXPECT_FALSE(h2->IsInsecure("docker.io"));
   EXPECT_TRUE(h2->IsInsecure("anything.example"));
@@ -57,8 +70,12 @@ TEST(HostsTest, ConfigErrors) {
       {{"h:99999"}, {}, "insecure registry h:99999 is not valid: invalid port \"99999\""},
       {{}, {"ftp://m"}, "invalid mirror: unsupported scheme \"ftp\" in \"ftp://m\""},
       {{}, {"mirror.example"}, "invalid mirror: unsupported scheme \"\" in \"mirror.example\""},
-      {{}, {"https://m/?x=1"}, "invalid mirror: query or fragment at end of the URI \"https://m/?x=1\""},
-      {{}, {"https://u:p@m"}, "invalid mirror: username/password not allowed in URI \"https://u:p@m\""},
+      {{},
+       {"https://m/?x=1"},
+       "invalid mirror: query or fragment at end of the URI \"https://m/?x=1\""},
+      {{},
+       {"https://u:p@m"},
+       "invalid mirror: username/password not allowed in URI \"https://u:p@m\""},
   };
   for (const auto& c : cases) {
     RegistryHostsConfig config;

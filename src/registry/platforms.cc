@@ -1,24 +1,22 @@
 #include "registry/platforms.h"
-#include "registry/str.h"
 
 #include <algorithm>
 #include <charconv>
 #include <utility>
 
+#include "registry/str.h"
 
 namespace reclaim {
 namespace {
 
 // Go's GOOS and GOARCH lists (containerd's isKnownOS / isKnownArch).
 constexpr std::string_view kKnownOs[] = {
-    "aix",   "android", "darwin",  "dragonfly", "freebsd", "hurd",    "illumos", "ios",
-    "js",    "linux",   "nacl",    "netbsd",    "openbsd", "plan9",   "solaris", "windows",
-    "zos"};
+    "aix",   "android", "darwin", "dragonfly", "freebsd", "hurd",    "illumos", "ios", "js",
+    "linux", "nacl",    "netbsd", "openbsd",   "plan9",   "solaris", "windows", "zos"};
 constexpr std::string_view kKnownArch[] = {
-    "386",     "amd64",   "amd64p32", "arm",      "armbe",    "arm64",  "arm64be", "ppc64",
-    "ppc64le", "loong64", "mips",     "mipsle",   "mips64",   "mips64le", "mips64p32",
-    "mips64p32le", "ppc", "riscv",    "riscv64",  "s390",     "s390x",  "sparc",   "sparc64",
-    "wasm"};
+    "386",     "amd64",   "amd64p32", "arm",    "armbe",  "arm64",    "arm64be",   "ppc64",
+    "ppc64le", "loong64", "mips",     "mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le",
+    "ppc",     "riscv",   "riscv64",  "s390",   "s390x",  "sparc",    "sparc64",   "wasm"};
 
 template <size_t N>
 bool Contains(const std::string_view (&list)[N], std::string_view s) {
@@ -31,8 +29,7 @@ std::string NormalizeOs(std::string_view os) {
   return o;
 }
 
-std::pair<std::string, std::string> NormalizeArch(std::string_view arch,
-                                                  std::string_view variant) {
+std::pair<std::string, std::string> NormalizeArch(std::string_view arch, std::string_view variant) {
   std::string a = str::Lower(arch);
   std::string v = str::Lower(variant);
   if (a == "i386") {
@@ -117,7 +114,7 @@ Platform DefaultPlatform() {
 
 std::string FormatPlatform(const Platform& p) {
   std::string out = str::Cat(p.os.empty() ? "unknown" : p.os, "/",
-                                 p.architecture.empty() ? "unknown" : p.architecture);
+                             p.architecture.empty() ? "unknown" : p.architecture);
   if (!p.variant.empty()) str::CatTo(&out, "/", p.variant);
   return out;
 }
@@ -136,9 +133,9 @@ absl::StatusOr<Platform> ParsePlatform(std::string_view specifier) {
   std::vector<std::string_view> parts = str::Split(specifier, "/");
   for (std::string_view part : parts) {
     if (!ValidComponent(part)) {
-      return InvalidSpecifier(str::Cat(
-          "\"", part, "\" is an invalid component of \"", specifier,
-          "\": platform specifier component must match \"^[A-Za-z0-9_-]+$\""));
+      return InvalidSpecifier(
+          str::Cat("\"", part, "\" is an invalid component of \"", specifier,
+                   "\": platform specifier component must match \"^[A-Za-z0-9_-]+$\""));
     }
   }
   Platform p;
@@ -191,9 +188,7 @@ size_t PlatformMatcher::Rank(const Platform& p) const {
 
 bool PlatformMatcher::Match(const Platform& p) const { return Rank(p) < accepted_.size(); }
 
-bool PlatformMatcher::Less(const Platform& a, const Platform& b) const {
-  return Rank(a) < Rank(b);
-}
+bool PlatformMatcher::Less(const Platform& a, const Platform& b) const { return Rank(a) < Rank(b); }
 
 absl::StatusOr<Descriptor> SelectManifest(const Index& index, const PlatformMatcher& matcher) {
   std::vector<const Descriptor*> picked;

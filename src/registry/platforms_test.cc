@@ -57,12 +57,15 @@ TEST(PlatformsTest, ParseErrors) {
     std::string spec, error;
   } cases[] = {
       {"linux/*", "\"linux/*\": wildcards not yet supported: invalid argument"},
-      {"", "\"\" is an invalid component of \"\": platform specifier component must match "
-           "\"^[A-Za-z0-9_-]+$\": invalid argument"},
-      {"linux/", "\"\" is an invalid component of \"linux/\": platform specifier component must "
-                 "match \"^[A-Za-z0-9_-]+$\": invalid argument"},
-      {"linux/am d64", "\"am d64\" is an invalid component of \"linux/am d64\": platform specifier "
-                       "component must match \"^[A-Za-z0-9_-]+$\": invalid argument"},
+      {"",
+       "\"\" is an invalid component of \"\": platform specifier component must match "
+       "\"^[A-Za-z0-9_-]+$\": invalid argument"},
+      {"linux/",
+       "\"\" is an invalid component of \"linux/\": platform specifier component must "
+       "match \"^[A-Za-z0-9_-]+$\": invalid argument"},
+      {"linux/am d64",
+       "\"am d64\" is an invalid component of \"linux/am d64\": platform specifier "
+       "component must match \"^[A-Za-z0-9_-]+$\": invalid argument"},
       {"toaster", "\"toaster\": unknown operating system or architecture: invalid argument"},
       {"a/b/c/d", "\"a/b/c/d\": cannot parse platform specifier: invalid argument"},
   };
@@ -135,7 +138,7 @@ TEST(PlatformsTest, SelectManifest) {
   Index index;
   index.manifests = {Entry('1', P("linux", "arm", "v6")), Entry('2', P("linux", "arm", "v7")),
                      Entry('3', P("unknown", "unknown")), Entry('4', P("linux", "386")),
-                     Entry('5', P("linux", "amd64")), Entry('6', P("linux", "arm64", "v8"))};
+                     Entry('5', P("linux", "amd64")),     Entry('6', P("linux", "arm64", "v8"))};
   const struct {
     Platform want;
     char pick;

@@ -8,8 +8,8 @@
 #include "core/status.h"
 #include "registry/errors.h"
 #include "registry/session.h"
-#include "registry/url.h"
 #include "registry/str.h"
+#include "registry/url.h"
 
 namespace reclaim {
 
@@ -55,8 +55,8 @@ absl::StatusOr<bool> RegistryPusher::BlobExists(const Digest& digest) {
   Call call;
   call.method = "HEAD";
   call.path = str::Cat("/", repo_.Path(), "/blobs/", digest.str());
-  RECLAIM_ASSIGN_OR_RETURN(HttpResponse r,
-                           Send(*client_.context_, *client_.authorizer_, t.endpoint, t.scopes, call));
+  RECLAIM_ASSIGN_OR_RETURN(
+      HttpResponse r, Send(*client_.context_, *client_.authorizer_, t.endpoint, t.scopes, call));
   if (r.status >= 200 && r.status < 300) return true;
   if (r.status == 404) return false;
   return HttpError(r, call, client_.context_->BaseUrl(t.endpoint) + call.path);
@@ -68,9 +68,9 @@ absl::StatusOr<MountResult> RegistryPusher::Mount(const Digest& digest, std::str
   Call call;
   call.method = "POST";
   call.path = str::Cat("/", repo_.Path(), "/blobs/uploads/?",
-                           EncodeQuery({{"mount", digest.str()}, {"from", std::string(from)}}));
-  RECLAIM_ASSIGN_OR_RETURN(HttpResponse r,
-                           Send(*client_.context_, *client_.authorizer_, t.endpoint, t.scopes, call));
+                       EncodeQuery({{"mount", digest.str()}, {"from", std::string(from)}}));
+  RECLAIM_ASSIGN_OR_RETURN(
+      HttpResponse r, Send(*client_.context_, *client_.authorizer_, t.endpoint, t.scopes, call));
   const std::string url = client_.context_->BaseUrl(t.endpoint) + call.path;
   if (r.status == 201) return MountResult{true, ""};
   if (r.status == 202) {
@@ -88,8 +88,8 @@ absl::StatusOr<std::string> RegistryPusher::StartUpload() {
   Call call;
   call.method = "POST";
   call.path = str::Cat("/", repo_.Path(), "/blobs/uploads/");
-  RECLAIM_ASSIGN_OR_RETURN(HttpResponse r,
-                           Send(*client_.context_, *client_.authorizer_, t.endpoint, t.scopes, call));
+  RECLAIM_ASSIGN_OR_RETURN(
+      HttpResponse r, Send(*client_.context_, *client_.authorizer_, t.endpoint, t.scopes, call));
   const std::string url = client_.context_->BaseUrl(t.endpoint) + call.path;
   if (r.status != 202) return HttpError(r, call, url);
   const std::string location = r.Header("location");
@@ -116,8 +116,7 @@ absl::Status RegistryPusher::Upload(const Descriptor& desc, BlobSource& source,
   uint64_t sent = 0;
   absl::Status source_error;
   auto too_long = [&] {
-    return absl::FailedPreconditionError(
-        str::Cat("blob source has more than ", size, " bytes"));
+    return absl::FailedPreconditionError(str::Cat("blob source has more than ", size, " bytes"));
   };
 
   if (options.chunk_size > 0) {
@@ -139,8 +138,8 @@ absl::Status RegistryPusher::Upload(const Descriptor& desc, BlobSource& source,
       call.headers = {{"Content-Type", std::string(kOctetStream)},
                       {"Content-Range", str::Cat(sent, "-", sent + have - 1)}};
       call.body = chunk;
-      RECLAIM_ASSIGN_OR_RETURN(
-          HttpResponse r, Send(*client_.context_, *client_.authorizer_, t.endpoint, t.scopes, call));
+      RECLAIM_ASSIGN_OR_RETURN(HttpResponse r, Send(*client_.context_, *client_.authorizer_,
+                                                    t.endpoint, t.scopes, call));
       if (r.status != 202) return HttpError(r, call, location);
       sent += have;
       if (options.progress) options.progress(sent);
@@ -180,8 +179,8 @@ absl::Status RegistryPusher::Upload(const Descriptor& desc, BlobSource& source,
       return k;
     };
   }
-  RECLAIM_ASSIGN_OR_RETURN(HttpResponse r,
-                           Send(*client_.context_, *client_.authorizer_, t.endpoint, t.scopes, put));
+  RECLAIM_ASSIGN_OR_RETURN(
+      HttpResponse r, Send(*client_.context_, *client_.authorizer_, t.endpoint, t.scopes, put));
   if (r.status != 201) return HttpError(r, put, put.url);
   if (options.chunk_size == 0 && sent != size) {
     return absl::FailedPreconditionError(
@@ -204,8 +203,8 @@ absl::StatusOr<Digest> RegistryPusher::PutManifest(std::string_view tag_or_diges
   call.path = str::Cat("/", repo_.Path(), "/manifests/", tag_or_digest);
   call.headers = {{"Content-Type", std::string(media_type)}};
   call.body = std::string(bytes);
-  RECLAIM_ASSIGN_OR_RETURN(HttpResponse r,
-                           Send(*client_.context_, *client_.authorizer_, t.endpoint, t.scopes, call));
+  RECLAIM_ASSIGN_OR_RETURN(
+      HttpResponse r, Send(*client_.context_, *client_.authorizer_, t.endpoint, t.scopes, call));
   const std::string url = client_.context_->BaseUrl(t.endpoint) + call.path;
   if (r.status != 201) return HttpError(r, call, url);
   const Digest local = Digest::Sha256Of(bytes);
@@ -213,8 +212,8 @@ absl::StatusOr<Digest> RegistryPusher::PutManifest(std::string_view tag_or_diges
   if (answered.empty()) return local;
   RECLAIM_ASSIGN_OR_RETURN(Digest d, Digest::Parse(answered));
   if (d != local) {
-    return absl::FailedPreconditionError(str::Cat(
-        "registry answered digest ", d.str(), " for a manifest whose digest is ", local.str()));
+    return absl::FailedPreconditionError(str::Cat("registry answered digest ", d.str(),
+                                                  " for a manifest whose digest is ", local.str()));
   }
   return d;
 }

@@ -8,7 +8,9 @@
 //   RECLAIM_ASSIGN_OR_RETURN(bool present, pusher.BlobExists(layer.digest));
 //   if (!present) {
 //     RECLAIM_ASSIGN_OR_RETURN(MountResult m, pusher.Mount(layer.digest, "other/app"));
-//     if (!m.mounted) RECLAIM_RETURN_IF_ERROR(pusher.PushBlob(layer, source, {.upload_url = m.upload_url}));
+//     PushBlobOptions o;
+//     o.upload_url = m.upload_url;
+//     if (!m.mounted) RECLAIM_RETURN_IF_ERROR(pusher.PushBlob(layer, source, o));
 //   }
 //   RECLAIM_ASSIGN_OR_RETURN(Digest d, pusher.PutManifest("1", media_type, manifest_bytes));
 //

@@ -108,7 +108,8 @@ TEST_F(RegistryIntegrationTest, PullMatchesSkopeo) {
   SkopeoPush(Archive("a", "tags=x/a:1;seed=pull;layers=3;size=300000"), reg.host(), "x/app:1");
   SkopeoPush(Archive("b", "tags=x/a:2;seed=pull2"), reg.host(), "x/app:2");
 
-  RunResult raw = Skopeo({"inspect", "--raw", "--tls-verify=false", "docker://" + reg.host() + "/x/app:1"});
+  RunResult raw =
+      Skopeo({"inspect", "--raw", "--tls-verify=false", "docker://" + reg.host() + "/x/app:1"});
   ASSERT_EQ(raw.exit_code, 0) << raw.err;
   RunResult info = Skopeo({"inspect", "--tls-verify=false", "docker://" + reg.host() + "/x/app:1"});
   ASSERT_EQ(info.exit_code, 0) << info.err;
@@ -123,7 +124,8 @@ TEST_F(RegistryIntegrationTest, PullMatchesSkopeo) {
   EXPECT_EQ(d->media_type, media_types::kDockerManifest);
   EXPECT_EQ(d->size, static_cast<int64_t>(raw.out.size()));
 
-  absl::StatusOr<Descriptor> by_digest = client->Resolve(Ref(reg.host() + "/x/app@" + d->digest.str()));
+  absl::StatusOr<Descriptor> by_digest =
+      client->Resolve(Ref(reg.host() + "/x/app@" + d->digest.str()));
   ASSERT_TRUE(by_digest.ok()) << by_digest.status();
   EXPECT_EQ(by_digest->digest, d->digest);
 
@@ -172,7 +174,8 @@ TEST_F(RegistryIntegrationTest, PullMatchesSkopeo) {
       opts);
   ASSERT_TRUE(st.ok()) << st;
   EXPECT_EQ(committed.size(), 3u);
-  for (const Descriptor& l : m->layers) EXPECT_EQ(progress[l.digest.str()], static_cast<uint64_t>(l.size));
+  for (const Descriptor& l : m->layers)
+    EXPECT_EQ(progress[l.digest.str()], static_cast<uint64_t>(l.size));
   FetchAll(*client, ref, *m);
 
   // Resume a layer from the middle (the registry honours Range).
@@ -188,7 +191,8 @@ TEST_F(RegistryIntegrationTest, PullMatchesSkopeo) {
   // Tags, and the registry's own error for a missing tag.
   absl::StatusOr<std::vector<std::string>> tags = client->ListTags(Ref(reg.host() + "/x/app"));
   ASSERT_TRUE(tags.ok()) << tags.status();
-  RunResult listed = Skopeo({"list-tags", "--tls-verify=false", "docker://" + reg.host() + "/x/app"});
+  RunResult listed =
+      Skopeo({"list-tags", "--tls-verify=false", "docker://" + reg.host() + "/x/app"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_EQ(nlohmann::json(*tags), nlohmann::json::parse(listed.out)["Tags"]);
   std::sort(tags->begin(), tags->end());
@@ -238,15 +242,18 @@ TEST_F(RegistryIntegrationTest, PushThenSkopeoPullsIt) {
   ASSERT_TRUE(pushed.ok()) << pushed.status();
   EXPECT_EQ(*pushed, top.digest);
 
-  RunResult raw = Skopeo({"inspect", "--raw", "--tls-verify=false", "docker://" + reg.host() + "/y/copy:v1"});
+  RunResult raw =
+      Skopeo({"inspect", "--raw", "--tls-verify=false", "docker://" + reg.host() + "/y/copy:v1"});
   ASSERT_EQ(raw.exit_code, 0) << raw.err;
   EXPECT_EQ(Digest::Sha256Of(raw.out), *pushed);
-  RunResult copy = Skopeo({"copy", "--src-tls-verify=false", "docker://" + reg.host() + "/y/copy:v1",
-                           "dir:" + dir_.path() + "/pulled"});
+  RunResult copy =
+      Skopeo({"copy", "--src-tls-verify=false", "docker://" + reg.host() + "/y/copy:v1",
+              "dir:" + dir_.path() + "/pulled"});
   ASSERT_EQ(copy.exit_code, 0) << copy.err;
   for (const Descriptor& l : m.layers) {
-    EXPECT_EQ(Digest::Sha256Of(ReadTestFile(dir_.path() + "/pulled/" + std::string(l.digest.hex()))),
-              l.digest);
+    EXPECT_EQ(
+        Digest::Sha256Of(ReadTestFile(dir_.path() + "/pulled/" + std::string(l.digest.hex()))),
+        l.digest);
   }
 
   // A blob whose bytes do not match its digest is refused by the registry.
@@ -271,16 +278,17 @@ TEST_F(RegistryIntegrationTest, MultiPlatformIndexPicksTheRightManifest) {
   arm.platform = Platform{"arm64", "linux", "v8", "", {}};
   Descriptor attestation = amd;
   attestation.platform = Platform{"unknown", "unknown", "", "", {}};
-  nlohmann::json index = {{"schemaVersion", 2},
-                          {"mediaType", media_types::kOciIndex},
-                          {"manifests", {DescriptorToJson(arm), DescriptorToJson(attestation),
-                                         DescriptorToJson(amd)}}};
+  nlohmann::json index = {
+      {"schemaVersion", 2},
+      {"mediaType", media_types::kOciIndex},
+      {"manifests", {DescriptorToJson(arm), DescriptorToJson(attestation), DescriptorToJson(amd)}}};
   const std::string index_bytes = index.dump();
   RegistryPusher pusher(*client, repo);
   absl::StatusOr<Digest> pushed = pusher.PutManifest("multi", media_types::kOciIndex, index_bytes);
   ASSERT_TRUE(pushed.ok()) << pushed.status();
 
-  RunResult raw = Skopeo({"inspect", "--raw", "--tls-verify=false", "docker://" + reg.host() + "/m/app:multi"});
+  RunResult raw =
+      Skopeo({"inspect", "--raw", "--tls-verify=false", "docker://" + reg.host() + "/m/app:multi"});
   ASSERT_EQ(raw.exit_code, 0) << raw.err;
   EXPECT_EQ(raw.out, index_bytes);
 
@@ -290,8 +298,10 @@ TEST_F(RegistryIntegrationTest, MultiPlatformIndexPicksTheRightManifest) {
   const struct {
     std::string platform;
     Digest want;
-  } cases[] = {{"linux/amd64", amd.digest}, {"linux/arm64/v8", arm.digest},
-               {"linux/arm64", arm.digest}, {"linux/386", Digest()}};
+  } cases[] = {{"linux/amd64", amd.digest},
+               {"linux/arm64/v8", arm.digest},
+               {"linux/arm64", arm.digest},
+               {"linux/386", Digest()}};
   for (const auto& c : cases) {
     absl::StatusOr<Descriptor> picked =
         client->SelectManifest(repo, target, PlatformMatcher::Only(*ParsePlatform(c.platform)));
@@ -319,7 +329,8 @@ TEST_F(RegistryIntegrationTest, HtpasswdBasicAuth) {
   RegistryProcess::Options o;
   o.htpasswd_path = htpasswd;
   ASSERT_TRUE(reg.Start(dir_.path(), o).ok());
-  SkopeoPush(Archive("a", "tags=b/a:1;seed=basic"), reg.host(), "b/app:1", {"--dest-creds", "alice:s3cret"});
+  SkopeoPush(Archive("a", "tags=b/a:1;seed=basic"), reg.host(), "b/app:1",
+             {"--dest-creds", "alice:s3cret"});
   const Reference ref = Ref(reg.host() + "/b/app:1");
 
   RegistryClientOptions with;
@@ -336,12 +347,14 @@ TEST_F(RegistryIntegrationTest, HtpasswdBasicAuth) {
   EXPECT_EQ(denied.status().message(), "unexpected status from HEAD request to http://" +
                                            reg.host() + "/v2/b/app/manifests/1: 401 Unauthorized");
   MemorySink sink;
-  absl::Status blob = anonymous->FetchBlob(ref, *ParseManifest(*client->FetchManifest(ref, *d))->layers.data(), sink);
+  absl::Status blob = anonymous->FetchBlob(
+      ref, *ParseManifest(*client->FetchManifest(ref, *d))->layers.data(), sink);
   EXPECT_EQ(blob.code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(blob.message(), "unauthorized: authentication required");
 
   // docker login's check, with htpasswd's real answers.
-  EXPECT_EQ(anonymous->CheckLogin(reg.host(), UserPass("alice", "s3cret"))->status, kLoginSucceeded);
+  EXPECT_EQ(anonymous->CheckLogin(reg.host(), UserPass("alice", "s3cret"))->status,
+            kLoginSucceeded);
   EXPECT_EQ(anonymous->CheckLogin(reg.host(), UserPass("alice", "wrong")).status(),
             absl::UnauthenticatedError("login attempt to http://" + reg.host() +
                                        "/v2/ failed with status: 401 Unauthorized"));
@@ -355,7 +368,8 @@ TEST_F(RegistryIntegrationTest, BearerTokenViaSillyAuth) {
   HttpTestServer tokens([&](const TestRequest& r) {
     std::lock_guard<std::mutex> lock(mu);
     token_requests.push_back(r);
-    return TestResponse{200, {{"Content-Type", "application/json"}},
+    return TestResponse{200,
+                        {{"Content-Type", "application/json"}},
                         R"({"token":"tok)" + std::to_string(token_requests.size()) +
                             R"(","expires_in":300,"issued_at":"2099-01-01T00:00:00Z"})"};
   });
@@ -481,8 +495,8 @@ TEST_F(RegistryIntegrationTest, TlsWithTestCaAndClientCertificate) {
   std::unique_ptr<RegistryClient> client = client_for(true);
   absl::StatusOr<Descriptor> desc = client->Resolve(ref);
   ASSERT_TRUE(desc.ok()) << desc.status();
-  RunResult raw = Skopeo({"inspect", "--raw", "--cert-dir", d + "/clientdir",
-                          "--tls-verify=false", "docker://" + reg.host() + "/s/app:1"});
+  RunResult raw = Skopeo({"inspect", "--raw", "--cert-dir", d + "/clientdir", "--tls-verify=false",
+                          "docker://" + reg.host() + "/s/app:1"});
   ASSERT_EQ(raw.exit_code, 0) << raw.err;
   EXPECT_EQ(desc->digest, Digest::Sha256Of(raw.out));
   FetchAll(*client, ref, *ParseManifest(*client->FetchManifest(ref, *desc)));

@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "core/status.h"
-#include "registry/url.h"
 #include "registry/str.h"
+#include "registry/url.h"
 
 namespace reclaim {
 namespace registry_internal {
@@ -121,8 +121,8 @@ absl::StatusOr<HttpResponse> Send(Context& ctx, Authorizer& auth, const Endpoint
     RECLAIM_ASSIGN_OR_RETURN(std::string authorization, auth.Authorize(endpoint.host, scopes));
     if (!authorization.empty()) req.headers.emplace_back("Authorization", authorization);
     const bool absolute = !call.url.empty();
-    RECLAIM_ASSIGN_OR_RETURN(HttpResponse r,
-                             SendOnce(ctx, endpoint, req, absolute ? call.url : call.path, absolute));
+    RECLAIM_ASSIGN_OR_RETURN(
+        HttpResponse r, SendOnce(ctx, endpoint, req, absolute ? call.url : call.path, absolute));
     const bool can_retry = attempt < kMaxRetries && !call.body_source;
     if (r.status == 401 && can_retry) {
       std::vector<Challenge> challenges = ChallengesOf(r);

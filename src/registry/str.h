@@ -30,8 +30,10 @@ inline void AppendOne(std::string* out, const char* s) { out->append(s); }
 inline void AppendOne(std::string* out, absl::string_view s) { out->append(s.data(), s.size()); }
 inline void AppendOne(std::string* out, const std::string& s) { out->append(s); }
 inline void AppendOne(std::string* out, char c) { out->push_back(c); }
-template <std::integral T>
-  requires(!std::same_as<T, char> && !std::same_as<T, bool>)
+// Integers other than char and bool (those are text and a mistake).
+template <typename T>
+concept Number = std::integral<T> && !std::same_as<T, char> && !std::same_as<T, bool>;
+template <Number T>
 void AppendOne(std::string* out, T v) {
   out->append(std::to_string(v));
 }

@@ -36,7 +36,8 @@ absl::StatusOr<BearerToken> ParseTokenResponse(std::string_view body, absl::Time
   RECLAIM_ASSIGN_OR_RETURN(out.refresh_token, StringField(j, "refresh_token"));
   out.token = access_token.empty() ? std::move(token) : std::move(access_token);
   if (out.token.empty()) {
-    return absl::InvalidArgumentError("authorization server did not include a token in the response");
+    return absl::InvalidArgumentError(
+        "authorization server did not include a token in the response");
   }
 
   absl::Duration lifetime = kDefaultTokenLifetime;

@@ -39,8 +39,7 @@ struct BearerToken {
   absl::Time expires_at;
 };
 
-[[nodiscard]] absl::StatusOr<BearerToken> ParseTokenResponse(std::string_view body,
-                                                             absl::Time now);
+[[nodiscard]] absl::StatusOr<BearerToken> ParseTokenResponse(std::string_view body, absl::Time now);
 
 }  // namespace reclaim
 

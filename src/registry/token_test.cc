@@ -19,7 +19,8 @@ struct Case {
 TEST(TokenTest, ParsesTokenResponses) {
   const Case cases[] = {
       {"token only, default lifetime", R"({"token":"t1"})", "t1", kNow + absl::Seconds(60)},
-      {"access_token", R"({"access_token":"a1","expires_in":300})", "a1", kNow + absl::Seconds(300)},
+      {"access_token", R"({"access_token":"a1","expires_in":300})", "a1",
+       kNow + absl::Seconds(300)},
       {"access_token wins", R"({"token":"t","access_token":"a"})", "a", kNow + absl::Seconds(60)},
       {"issued_at", R"({"token":"t","expires_in":10,"issued_at":"2023-11-14T22:13:20Z"})", "t",
        absl::FromUnixSeconds(1700000000 + 10)},

@@ -212,8 +212,8 @@ class CurlTransport final : public HttpTransport {
     if (!req.tls.client_cert_pem.empty()) {
       curl_blob cert{const_cast<char*>(req.tls.client_cert_pem.data()),
                      req.tls.client_cert_pem.size(), CURL_BLOB_COPY};
-      curl_blob key{const_cast<char*>(req.tls.client_key_pem.data()),
-                    req.tls.client_key_pem.size(), CURL_BLOB_COPY};
+      curl_blob key{const_cast<char*>(req.tls.client_key_pem.data()), req.tls.client_key_pem.size(),
+                    CURL_BLOB_COPY};
       curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert);
       curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
       curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
@@ -264,7 +264,9 @@ class CurlTransport final : public HttpTransport {
       const std::string text = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
       if (rc == CURLE_OPERATION_TIMEDOUT) return absl::DeadlineExceededError(prefix + text);
       absl::Status st = absl::UnavailableError(prefix + text);
-      if (IsTlsCode(rc)) st.SetPayload(absl::string_view(kTlsFailurePayload.data(), kTlsFailurePayload.size()), absl::Cord("1"));
+      if (IsTlsCode(rc))
+        st.SetPayload(absl::string_view(kTlsFailurePayload.data(), kTlsFailurePayload.size()),
+                      absl::Cord("1"));
       return st;
     }
     long code = 0;
@@ -303,7 +305,8 @@ std::vector<std::string> HttpResponse::Headers(std::string_view name) const {
 }
 
 bool IsTlsHandshakeFailure(const absl::Status& status) {
-  return status.GetPayload(absl::string_view(kTlsFailurePayload.data(), kTlsFailurePayload.size())).has_value();
+  return status.GetPayload(absl::string_view(kTlsFailurePayload.data(), kTlsFailurePayload.size()))
+      .has_value();
 }
 
 std::string GoMethodName(std::string_view method) {

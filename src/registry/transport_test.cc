@@ -4,8 +4,8 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "registry/testing/http_test_server.h"
 #include "registry/str.h"
+#include "registry/testing/http_test_server.h"
 
 namespace reclaim {
 namespace {
@@ -71,8 +71,8 @@ TEST(TransportTest, StreamsBuffersAndLimitsBodies) {
     if (r.Path() == "/missing") {
       return TestResponse{404, {{"Content-Type", "application/json"}}, R"({"errors":[]})"};
     }
-    return TestResponse{200, {{"Docker-Content-Digest", "sha256:x"}, {"X-Multi", "1"}, {"X-Multi", "2"}},
-                        "small"};
+    return TestResponse{
+        200, {{"Docker-Content-Digest", "sha256:x"}, {"X-Multi", "1"}, {"X-Multi", "2"}}, "small"};
   });
   std::unique_ptr<HttpTransport> t = Curl();
 

@@ -1,8 +1,8 @@
 #include "registry/url.h"
-#include "registry/str.h"
 
 #include <algorithm>
 
+#include "registry/str.h"
 
 namespace reclaim {
 namespace {

@@ -1,8 +1,8 @@
 #include "registry/www_authenticate.h"
-#include "registry/str.h"
 
 #include <cstddef>
 
+#include "registry/str.h"
 
 namespace reclaim {
 namespace {
@@ -11,8 +11,21 @@ namespace {
 bool IsTokenChar(char c) {
   if (str::IsAlnum(c)) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;

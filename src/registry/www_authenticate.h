@@ -5,7 +5,7 @@
 // (`realm`, `service`, `scope`, `error`, ...).
 //
 //   std::vector<Challenge> cs = ParseWwwAuthenticate(
-//       R"(Bearer realm="https://auth.example/token",service="registry",scope="repository:a:pull")");
+//       R"(Bearer realm="https://auth.example/token",service="registry")");
 //   cs[0].scheme == "bearer";  cs[0].Param("service") == "registry";
 //
 // One header may carry several challenges separated by commas
@@ -14,8 +14,8 @@
 // tokens or quoted strings (backslash escapes honoured). Scheme names and
 // parameter names are case-insensitive and returned lower-cased; values keep
 // their case; an unquoted value runs to the next comma or space (some servers
-// send unquoted URLs). When a parameter repeats within one challenge the first value
-// wins.
+// send unquoted URLs). When a parameter repeats within one challenge the
+// first value wins.
 //
 // The parser is a pure, total function over bytes: it never fails and never
 // reads past its input. What does not fit the grammar is skipped up to the

@@ -1,5 +1,4 @@
 #include "registry/testing/http_test_server.h"
-#include "registry/str.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "registry/str.h"
 
 namespace reclaim {
 namespace {
@@ -20,8 +20,7 @@ std::string UrlDecode(std::string_view s) {
     int v = 0;
     if (s[i] == '+') {
       out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() &&
-               str::ParseHex(s.substr(i + 1, 2), &v)) {
+    } else if (s[i] == '%' && i + 2 < s.size() && str::ParseHex(s.substr(i + 1, 2), &v)) {
       out.push_back(static_cast<char>(v));
       i += 2;
     } else {
@@ -126,7 +125,9 @@ void HttpTestServer::ServeConnection(int fd) {
       if (ready <= 0) continue;
       if (!ReadMore(fd, &buf)) return;
       if (static_cast<unsigned char>(buf[0]) == 0x16) {  // a TLS ClientHello: answer as Go does
-        WriteAll(fd, "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n");
+        WriteAll(
+            fd,
+            "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n");
         return;
       }
     }

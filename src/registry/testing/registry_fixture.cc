@@ -126,8 +126,8 @@ absl::Status RegistryProcess::Start(const std::string& dir, const Options& o) {
   if (!o.htpasswd_path.empty()) {
     config += "auth:\n  htpasswd:\n    realm: basic-realm\n    path: " + o.htpasswd_path + "\n";
   } else if (!o.silly_realm.empty()) {
-    config += "auth:\n  silly:\n    realm: " + o.silly_realm + "\n    service: " + o.silly_service +
-              "\n";
+    config +=
+        "auth:\n  silly:\n    realm: " + o.silly_realm + "\n    service: " + o.silly_service + "\n";
   }
   const std::string config_path = root + "/config.yml";
   WriteTestFile(config_path, config);

@@ -50,8 +50,8 @@ std::string ReadTestFile(const std::string& path);
 class RegistryProcess {
  public:
   struct Options {
-    std::string htpasswd_path;    // auth.htpasswd when set
-    std::string silly_realm;      // auth.silly when set
+    std::string htpasswd_path;  // auth.htpasswd when set
+    std::string silly_realm;    // auth.silly when set
     std::string silly_service = "reclaim-test";
     std::string tls_cert, tls_key;  // http.tls when set
     std::string tls_client_ca;      // http.tls.clientcas when set
