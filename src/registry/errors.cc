@@ -29,51 +29,60 @@ absl::StatusCode CodeForErrorCode(std::string_view code, int http_status) {
 
 }  // namespace
 
-std::string_view HttpReasonPhrase(int s) {
-  switch (s) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Request Entity Too Large";
-    case 416: return "Requested Range Not Satisfiable";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+namespace {
+
+// Each HTTP status the registry flow meets: its reason phrase and the code it
+// maps to when the body says nothing (Unknown for the non-error ones: an error
+// status is only built from an answer that was not expected).
+struct HttpStatusInfo {
+  int status;
+  std::string_view reason;
+  absl::StatusCode code;
+};
+constexpr HttpStatusInfo kHttpStatuses[] = {
+    {200, "OK", absl::StatusCode::kUnknown},
+    {201, "Created", absl::StatusCode::kUnknown},
+    {202, "Accepted", absl::StatusCode::kUnknown},
+    {204, "No Content", absl::StatusCode::kUnknown},
+    {206, "Partial Content", absl::StatusCode::kUnknown},
+    {301, "Moved Permanently", absl::StatusCode::kUnknown},
+    {302, "Found", absl::StatusCode::kUnknown},
+    {303, "See Other", absl::StatusCode::kUnknown},
+    {307, "Temporary Redirect", absl::StatusCode::kUnknown},
+    {308, "Permanent Redirect", absl::StatusCode::kUnknown},
+    {400, "Bad Request", absl::StatusCode::kInvalidArgument},
+    {401, "Unauthorized", absl::StatusCode::kUnauthenticated},
+    {403, "Forbidden", absl::StatusCode::kPermissionDenied},
+    {404, "Not Found", absl::StatusCode::kNotFound},
+    {405, "Method Not Allowed", absl::StatusCode::kUnimplemented},
+    {408, "Request Timeout", absl::StatusCode::kUnavailable},
+    {409, "Conflict", absl::StatusCode::kAborted},
+    {413, "Request Entity Too Large", absl::StatusCode::kUnknown},
+    {416, "Requested Range Not Satisfiable", absl::StatusCode::kOutOfRange},
+    {429, "Too Many Requests", absl::StatusCode::kResourceExhausted},
+    {500, "Internal Server Error", absl::StatusCode::kUnavailable},
+    {501, "Not Implemented", absl::StatusCode::kUnimplemented},
+    {502, "Bad Gateway", absl::StatusCode::kUnavailable},
+    {503, "Service Unavailable", absl::StatusCode::kUnavailable},
+    {504, "Gateway Timeout", absl::StatusCode::kUnavailable},
+};
+
+const HttpStatusInfo* FindHttpStatus(int s) {
+  for (const HttpStatusInfo& info : kHttpStatuses) {
+    if (info.status == s) return &info;
   }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string_view HttpReasonPhrase(int s) {
+  const HttpStatusInfo* info = FindHttpStatus(s);
+  return info == nullptr ? "" : info->reason;
 }
 
 absl::StatusCode CodeForHttpStatus(int s) {
-  switch (s) {
-    case 400: return absl::StatusCode::kInvalidArgument;
-    case 401: return absl::StatusCode::kUnauthenticated;
-    case 403: return absl::StatusCode::kPermissionDenied;
-    case 404: return absl::StatusCode::kNotFound;
-    case 405:
-    case 501: return absl::StatusCode::kUnimplemented;
-    case 408: return absl::StatusCode::kUnavailable;
-    case 409: return absl::StatusCode::kAborted;
-    case 416: return absl::StatusCode::kOutOfRange;
-    case 429: return absl::StatusCode::kResourceExhausted;
-    default: break;
-  }
+  if (const HttpStatusInfo* info = FindHttpStatus(s); info != nullptr) return info->code;
   if (s >= 500 && s <= 599) return absl::StatusCode::kUnavailable;
   return absl::StatusCode::kUnknown;
 }
@@ -108,7 +117,7 @@ absl::Status RegistryErrorStatus(int http_status, std::string_view body, std::st
   std::string reason(HttpReasonPhrase(http_status));
   return absl::Status(CodeForHttpStatus(http_status),
                       str::Cat("unexpected status from ", method, " request to ", url, ": ",
-                                   http_status, reason.empty() ? "" : " ", reason));
+                               http_status, reason.empty() ? "" : " ", reason));
 }
 
 }  // namespace reclaim
