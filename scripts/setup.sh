@@ -10,6 +10,8 @@ packages=(
   # libraries (design.md "Dependencies")
   libabsl-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libarchive-dev
   libboost-dev libcli11-dev libspdlog-dev libfmt-dev libzstd-dev zlib1g-dev
+  # the registry client (HTTP/2, TLS, proxies from the environment)
+  libcurl4-openssl-dev
   # containerd's gRPC API (C++ generated at build time from the protos in Debian's
   # golang-github-containerd-containerd-dev, which the build downloads, never installs)
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
@@ -19,6 +21,9 @@ packages=(
   containerd curl wrk tzdata
   # a static binary for the unpack test to run in an image it unpacked (ctr run)
   busybox-static
+  # the registry tests: Debian's docker-registry 2.8, skopeo to place and read
+  # images, htpasswd (bcrypt) and openssl for the auth and TLS fixtures
+  docker-registry skopeo apache2-utils openssl
 )
 
 missing=()
