@@ -3,7 +3,7 @@
 #   scripts/test.sh            dev build: unit tests
 #   scripts/test.sh asan       the same under ASan + UBSan
 #   scripts/test.sh fuzz [S]   builds the libFuzzer targets and runs each for S seconds (default 60)
-#   scripts/test.sh all        dev, then asan, then fuzz (what CI runs)
+#   scripts/test.sh all [S]    dev, then asan, then fuzz S seconds each (default 30; what CI runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-dev}
@@ -23,7 +23,7 @@ case "$mode" in
   all)
     run_preset dev
     run_preset asan
-    scripts/fuzz.sh "${2:-60}"
+    scripts/fuzz.sh "${2:-30}"
     ;;
   *) echo "usage: scripts/test.sh [dev|asan|tsan|clang|fuzz [seconds]|all]" >&2; exit 2 ;;
 esac
