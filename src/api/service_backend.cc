@@ -187,6 +187,9 @@ absl::StatusOr<Json> ServiceBackend::Info(const RequestContext&) {
   j["Images"] = static_cast<int64_t>(ids.size());
   j["Driver"] = options_.driver;
   j["DriverStatus"] = Json::array({Json::array({"Store", images_.store().Describe()})});
+  if (!options_.host_profile.empty()) {
+    j["DriverStatus"].push_back(Json::array({"Host profile", options_.host_profile}));
+  }
   j["KernelVersion"] = h.kernel;
   j["OperatingSystem"] = h.os_name;
   j["OSType"] = "linux";

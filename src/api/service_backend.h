@@ -40,6 +40,9 @@ struct ServiceBackendOptions {
   std::string git_commit;
   std::string root_dir;  // Info.DockerRootDir
   std::string driver = "reclaim";  // Info.Driver
+  // The host profile and why ("kubernetes (namespace k8s.io ...)"): a
+  // DriverStatus line, which `docker info` prints under Storage Driver.
+  std::string host_profile;
 };
 
 // GET /images/json also as ImageListBodySource (api/docker_api.h): the body

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "core/go_strconv.h"
+#include "core/timestamp.h"
 #include "core/reference.h"
 #include "core/status.h"
 #include "nlohmann/json.hpp"
@@ -33,6 +34,7 @@ Session::~Session() {
   containers_.reset();
   images_.reset();
   store_.reset();
+  host_.reset();
 }
 
 int Session::Fail(const absl::Status& status) {
@@ -67,6 +69,24 @@ absl::StatusOr<StoreSpec> Session::Spec(const std::string& holder) const {
   return spec;
 }
 
+absl::StatusOr<HostPolicyOptions> Session::HostOptions(const StoreSpec& spec) const {
+  HostPolicyOptions o;
+  RECLAIM_ASSIGN_OR_RETURN(
+      o.host, ChooseHost(g_.host, spec.kind == StoreKind::kContainerd ? spec.ns : ""));
+  o.sandbox_image = g_.sandbox_image;
+  o.snapshotter = SnapshotterOf(spec);
+  if (o.host.kind == HostKind::kKubernetes) o.min_age = kKubernetesMinAge;
+  if (!g_.min_age.empty()) {
+    absl::StatusOr<int64_t> ns = ParseGoDuration(g_.min_age);
+    if (!ns.ok() || *ns < 0) {
+      return absl::InvalidArgumentError("invalid argument \"" + g_.min_age +
+                                        "\" for \"--min-age\" flag: want a duration such as 2m");
+    }
+    o.min_age = absl::Nanoseconds(*ns);
+  }
+  return o;
+}
+
 absl::Status Session::Open(const std::string& holder, bool wait, bool prune) {
   if (store_ != nullptr) return absl::OkStatus();
   RECLAIM_ASSIGN_OR_RETURN(const StoreSpec spec, Spec(holder));
@@ -95,7 +115,10 @@ absl::Status Session::Open(const std::string& holder, bool wait, bool prune) {
     if (Cancelled()) return absl::CancelledError("waiting for the store: context canceled");
     std::this_thread::sleep_for(absl::ToChronoMilliseconds(env_.wait_poll));
   }
+  RECLAIM_ASSIGN_OR_RETURN(HostPolicyOptions host, HostOptions(spec));
+  host_ = std::make_unique<HostPolicy>(std::move(host));
   ImageServiceOptions io;
+  io.host = host_.get();
   io.clock = env_.clock;
   io.zone = env_.zone;
   io.snapshotter = SnapshotterOf(spec);
@@ -198,6 +221,27 @@ std::string ContainerImageColumn(const std::vector<ImageRecord>& images, const C
 
 namespace {
 
+// ---- info
+int Info(Session& s) {
+  if (absl::Status st = s.Open(); !st.ok()) return s.Fail(st);
+  const HostPolicyOptions& h = s.host().options();
+  const std::string min_age = absl::FormatDuration(h.min_age);
+  if (s.Json()) {
+    nlohmann::json j = {{"Store", s.store().Describe()},
+                        {"HostProfile", HostKindName(h.host.kind)},
+                        {"HostProfileReason", h.host.reason},
+                        {"MinAge", min_age}};
+    if (h.host.kind == HostKind::kKubernetes) j["SandboxImage"] = h.sandbox_image;
+    s.out() << j.dump() << "\n";
+    return kExitOk;
+  }
+  s.out() << "Store: " << s.store().Describe() << "\n"
+          << "Host profile: " << HostKindName(h.host.kind) << " (" << h.host.reason << ")\n"
+          << "Min age: " << min_age << "\n";
+  if (h.host.kind == HostKind::kKubernetes) s.out() << "Sandbox image: " << h.sandbox_image << "\n";
+  return kExitOk;
+}
+
 // ---- fsck
 int Fsck(Session& s, bool repair) {
   if (absl::Status st = s.Open(); !st.ok()) return s.Fail(st);
@@ -279,11 +323,24 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
                  "Snapshotter whose snapshots count, with --store containerd (default " +
                      std::string(kDefaultSnapshotter) + ")");
 
+  app.add_option("--host", g.host,
+                 "Host profile: containerd, kubernetes or docker (default: from --namespace; "
+                 "k8s.io is kubernetes, moby is docker). Give it before the subcommand");
+  app.add_option("--min-age", g.min_age,
+                 "Keep images whose record is younger than this (default 2m on kubernetes, "
+                 "kubelet's imageMinimumGCAge; 0 elsewhere)");
+  app.add_option("--sandbox-image", g.sandbox_image,
+                 "kubernetes: the sandbox (pause) image, never pruned (default " +
+                     std::string(kDefaultSandboxImage) + ")");
+
   int status = 0;
   auto* fsck = app.add_subcommand("fsck", "Check the store's on-disk invariants");
   bool repair = false;
   fsck->add_flag("--repair", repair, "Fix what can be fixed (drop corrupt blobs, remove leftovers)");
   fsck->callback([&] { status = Fsck(session, repair); });
+
+  auto* info = app.add_subcommand("info", "Show the store and the host profile in effect");
+  info->callback([&] { status = Info(session); });
 
   auto* serve = app.add_subcommand(
       "serve", "Serve the Docker Engine API on the store (point DOCKER_HOST at it)");
@@ -291,6 +348,13 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
   serve->add_option("-H,--host", hosts,
                     "Listen address: unix:///path or tcp://127.0.0.1:PORT (repeatable; default "
                     "unix://" + DefaultSocket() + ")");
+  std::string prune_interval;
+  std::vector<std::string> prune_filters;
+  serve->add_option("--prune-interval", prune_interval,
+                    "Run `image prune` with --prune-filter every DUR (e.g. 24h; default never)");
+  serve->add_option("--prune-filter", prune_filters,
+                    "A filter of the scheduled prune, as `image prune --filter` (repeatable; "
+                    "dangling=false prunes unused images, not only dangling ones)");
   serve->callback([&] {
     if (!env.serve) {
       *env.err << "Error: this build of reclaim cannot serve\n";
@@ -298,12 +362,40 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
       return;
     }
     if (hosts.empty()) hosts.push_back("unix://" + DefaultSocket());
+    for (const std::string& h : hosts) {
+      if (ParseHostKind(h).ok()) {
+        status = session.Usage("-H/--host after serve is the listen address; give the host "
+                               "profile before the subcommand: reclaim --host " + h + " serve");
+        return;
+      }
+    }
     absl::StatusOr<StoreSpec> spec = session.Spec("reclaim serve");
     if (!spec.ok()) {
       status = session.Fail(spec.status());
       return;
     }
-    status = env.serve(ServeRequest{*std::move(spec), hosts});
+    absl::StatusOr<HostPolicyOptions> host = session.HostOptions(*spec);
+    if (!host.ok()) {
+      status = session.Fail(host.status());
+      return;
+    }
+    ServeRequest request{*std::move(spec), hosts, *std::move(host)};
+    if (!prune_interval.empty()) {
+      absl::StatusOr<int64_t> ns = ParseGoDuration(prune_interval);
+      if (!ns.ok() || *ns < 0) {
+        status = session.Usage("invalid argument \"" + prune_interval +
+                               "\" for \"--prune-interval\" flag: want a duration such as 24h");
+        return;
+      }
+      request.prune_interval = absl::Nanoseconds(*ns);
+    }
+    absl::StatusOr<FilterArgs> filters = ParseFilterFlags(prune_filters);
+    if (!filters.ok()) {
+      status = session.Usage(std::string(filters.status().message()));
+      return;
+    }
+    request.prune_filters = *std::move(filters);
+    status = env.serve(std::move(request));
   });
 
   auto* image = app.add_subcommand("image", "Manage images");

@@ -32,6 +32,8 @@
 #ifndef RECLAIM_CLI_CLI_H_
 #define RECLAIM_CLI_CLI_H_
 
+#include "core/filters.h"
+#include "hosts/host_policy.h"
 #include <atomic>
 #include <functional>
 #include <iosfwd>
@@ -51,6 +53,10 @@ namespace reclaim {
 struct ServeRequest {
   StoreSpec store;                 // the store to serve (root resolved)
   std::vector<std::string> hosts;  // "unix:///path" or "tcp://127.0.0.1:PORT"
+  HostPolicyOptions host;          // the host profile (--host, --min-age, --sandbox-image)
+  // --prune-interval (0: never) and --prune-filter: a scheduled image prune.
+  absl::Duration prune_interval = absl::ZeroDuration();
+  FilterArgs prune_filters;
 };
 
 struct CliEnv {

@@ -197,6 +197,19 @@ TEST_F(CliTest, FsckReportsAndRepairsCorruption) {
   EXPECT_THAT(out_.str(), HasSubstr("targets sha256:"));
 }
 
+TEST_F(CliTest, InfoShowsTheHostProfileAndRejectsBadHostFlags) {
+  EXPECT_EQ(Ok({"info"}), "Store: " + std::string("local ") + root_ +
+                              "\nHost profile: containerd (the embedded store)\nMin age: 0\n");
+  EXPECT_THAT(Ok({"--host", "kubernetes", "info"}),
+              HasSubstr("Host profile: kubernetes (--host kubernetes)\nMin age: 2m\n"
+                        "Sandbox image: registry.k8s.io/pause:3.6\n"));
+  EXPECT_THAT(Ok({"--host", "kubernetes", "--min-age", "90s", "info"}), HasSubstr("Min age: 1m30s"));
+  EXPECT_EQ(R({"--host", "k8s", "info"}), 1);
+  EXPECT_EQ(err_.str(), "Error: invalid host profile \"k8s\": use containerd, kubernetes or docker\n");
+  EXPECT_EQ(R({"--min-age", "soon", "info"}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("for \"--min-age\" flag"));
+}
+
 TEST_F(CliTest, ErrorsGoToStderrWithStatusOne) {
   EXPECT_EQ(R({"image", "load", "-i", dir_ + "/missing.tar"}), 1);
   EXPECT_EQ(err_.str(), "Error: open " + dir_ + "/missing.tar: no such file or directory\n");

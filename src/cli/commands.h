@@ -9,6 +9,7 @@
 #ifndef RECLAIM_CLI_COMMANDS_H_
 #define RECLAIM_CLI_COMMANDS_H_
 
+#include "hosts/host_policy.h"
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -41,6 +42,9 @@ struct Globals {
   std::string containerd_address = std::string(kDefaultContainerdAddress);
   std::string ns = std::string(kDefaultContainerdNamespace);
   std::string snapshotter = std::string(kDefaultSnapshotter);
+  std::string host;  // --host profile; empty: from the namespace
+  std::string min_age;  // --min-age (Go duration); empty: the profile's default
+  std::string sandbox_image = std::string(kDefaultSandboxImage);
 };
 
 class Session {
@@ -61,6 +65,11 @@ class Session {
   // The store the global flags name (root resolved); InvalidArgument for an
   // unknown --store.
   [[nodiscard]] absl::StatusOr<StoreSpec> Spec(const std::string& holder) const;
+  // The host profile of `spec` and its options (--host, --min-age,
+  // --sandbox-image); InvalidArgument for a bad value.
+  [[nodiscard]] absl::StatusOr<HostPolicyOptions> HostOptions(const StoreSpec& spec) const;
+  // The host policy the opened services use (valid after Open).
+  const HostPolicy& host() const { return *host_; }
 
   // "Error: <line>" on err for each line of the message. Returns 1, or 130
   // when the status is a cancellation caused by `cancel`.
@@ -102,6 +111,7 @@ class Session {
  private:
   const CliEnv& env_;
   Globals& g_;
+  std::unique_ptr<HostPolicy> host_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<ImageService> images_;
   std::unique_ptr<ContainerService> containers_;

@@ -46,6 +46,7 @@ ImageService::ImageService(Store& store, ImageServiceOptions options)
   p.parallelism = options_.parallelism;
   p.records_mu = &records_mu_;
   p.cache = &cache_;
+  p.host = options_.host;
   prune_ = std::make_unique<PruneService>(store_, std::move(p));
 }
 

@@ -76,6 +76,7 @@ struct ImageServiceOptions {
   std::optional<absl::TimeZone> zone;  // default LocalTimeZone()
   std::string snapshotter;             // snapshot sizes counted; empty: all
   int parallelism = 4;                 // walks of a list or prune
+  const HostProtection* host = nullptr;  // the host profile's (PruneServiceOptions::host)
 };
 
 // One row of GET /images/json (ImageSummary).

@@ -45,6 +45,14 @@ struct ContentInfo {
   absl::Time updated_at = absl::InfinitePast();
 };
 
+// One of a containerd container's extensions (protobuf Any): the type URL and
+// the raw value (CRI writes JSON there).
+struct ContainerExtension {
+  std::string type_url;
+  std::string value;
+  friend bool operator==(const ContainerExtension&, const ContainerExtension&) = default;
+};
+
 struct ContainerRecord {
   std::string id;     // 64 hex on reclaim-created containers
   std::string name;   // without the leading '/'
@@ -54,6 +62,9 @@ struct ContainerRecord {
   std::string snapshotter;  // containerd only; empty on the embedded store
   std::string snapshot_key;
   absl::Time created_at = absl::InfinitePast();
+  // containerd only: the record's extensions by name (CRI keeps its metadata
+  // in `io.cri-containerd.container.metadata`). Written back on create.
+  std::map<std::string, ContainerExtension> extensions;
 };
 
 enum class LeaseResourceType { kContent, kIngest, kSnapshot };

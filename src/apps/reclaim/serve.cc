@@ -4,11 +4,16 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <ostream>
+#include <thread>
 
 #include "api/docker_api.h"
 #include "api/service_backend.h"
+#include "core/human_size.h"
+#include "core/status.h"
 #include "platform/logging.h"
 #include "service/container_service.h"
 #include "service/image_service.h"
@@ -19,6 +24,64 @@
 #endif
 
 namespace reclaim {
+namespace {
+
+// `--prune-interval`: one `image prune` with the request's filters every
+// interval (first after one interval), queued behind an API prune instead of
+// failing with 409; stops at Stop().
+class ScheduledPrune {
+ public:
+  ScheduledPrune(PruneService& prune, const ServeRequest& request, std::ostream& out)
+      : prune_(prune), filters_(request.prune_filters), interval_(request.prune_interval),
+        out_(out) {
+    if (interval_ > absl::ZeroDuration()) thread_ = std::thread([this] { Loop(); });
+  }
+  ~ScheduledPrune() { Stop(); }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cancel_.Cancel();
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      if (cv_.wait_for(lock, absl::ToChronoNanoseconds(interval_), [&] { return stopping_; })) {
+        return;
+      }
+      lock.unlock();
+      absl::StatusOr<PruneResult> r = prune_.Prune(filters_, {.wait = true, .cancel = &cancel_});
+      lock.lock();
+      if (stopping_) return;
+      if (!r.ok()) {
+        out_ << "scheduled prune: " << r.status().message() << "\n";
+      } else {
+        out_ << "scheduled prune: " << r->report.images_deleted.size() << " items deleted, "
+             << HumanSize(static_cast<double>(r->report.space_reclaimed))
+             << " reclaimed" << (r->report.errors.empty() ? "" : ", with errors") << "\n";
+      }
+      out_.flush();
+    }
+  }
+
+  PruneService& prune_;
+  const FilterArgs filters_;
+  const absl::Duration interval_;
+  std::ostream& out_;
+  CancelToken cancel_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
 
 int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   auto fail = [&](const absl::Status& s) {
@@ -33,11 +96,18 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
       std::filesystem::create_directories(std::filesystem::path(h.substr(7)).parent_path(), ec);
     }
   }
+  if (request.prune_interval > absl::ZeroDuration()) {
+    absl::StatusOr<PruneOptions> checked =
+        ParsePruneOptions(request.prune_filters, absl::Now(), absl::LocalTimeZone());
+    if (!checked.ok()) return fail(Annotate(checked.status(), "--prune-filter"));
+  }
   StoreSpec spec = request.store;
   spec.holder = "reclaim serve";
   auto store = OpenStore(spec);
   if (!store.ok()) return fail(store.status());
+  const HostPolicy host(request.host);
   ImageServiceOptions image_options;
+  image_options.host = &host;
   image_options.snapshotter = SnapshotterOf(spec);
   image_options.parallelism = InventoryParallelism(spec);
   ImageService images(**store, image_options);
@@ -49,6 +119,8 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   // Docker on containerd names the snapshotter as its storage driver.
   if (spec.kind == StoreKind::kContainerd) backend_options.driver = spec.snapshotter;
   backend_options.root_dir = spec.kind == StoreKind::kLocal ? spec.root : (*store)->Describe();
+  backend_options.host_profile = std::string(HostKindName(request.host.host.kind)) + " (" +
+                                 request.host.host.reason + ")";
   ServiceBackend backend(images, containers, backend_options);
 
   // Block the stop signals before any server thread exists, so they inherit the
@@ -64,11 +136,20 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   auto server = ApiServer::Start(backend, http);
   if (!server.ok()) return fail(server.status());
   out << "reclaim " << RECLAIM_VERSION << " serving " << (*store)->Describe() << "\n";
+  out << "host profile: " << HostKindName(request.host.host.kind) << " (" << request.host.host.reason
+      << ")\n";
   for (const std::string& h : request.hosts) out << "export DOCKER_HOST=" << h << "\n";
   out.flush();
 
+  ScheduledPrune scheduled(images.prune(), request, out);
+  if (request.prune_interval > absl::ZeroDuration()) {
+    out << "scheduled prune every " << absl::FormatDuration(request.prune_interval) << "\n";
+    out.flush();
+  }
+
   int sig = 0;
   sigwait(&stop, &sig);
+  scheduled.Stop();
   out << "reclaim serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
       << ": finishing in-flight requests\n";
   out.flush();

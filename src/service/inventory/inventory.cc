@@ -209,7 +209,10 @@ TargetWalk Walk(Store& store, const Descriptor& target, const PresentFn& present
         out.error = summary.status();
         return out;
       }
-      out.configs.push_back(ConfigLabels{desc.digest, (*summary)->labels, attestation});
+      out.configs.push_back(ConfigLabels{desc.digest, (*summary)->labels, attestation,
+                                         (*summary)->chain_ids.empty()
+                                             ? std::string()
+                                             : (*summary)->chain_ids.back()});
       out.chain_ids.insert(out.chain_ids.end(), (*summary)->chain_ids.begin(),
                            (*summary)->chain_ids.end());
       if (keep_summaries) out.summaries.push_back(*std::move(summary));

@@ -67,6 +67,9 @@ struct ConfigLabels {
   Digest digest;
   Labels labels;             // the config JSON's `config.Labels`
   bool attestation = false;  // under an attestation manifest: skipped for label matching
+  // The chain ID of the config's whole rootfs (its last chain ID; empty
+  // without layers): the snapshot a container of this image starts from.
+  std::string top_chain_id;
 };
 
 struct ConfigSummary;  // below

@@ -99,6 +99,11 @@ class InventoryBuilder {
     images_.push_back({std::move(name), target, created, absl::OkStatus()});
     return *this;
   }
+  // A label on the image record `name` (not its config).
+  InventoryBuilder& RecordLabel(const std::string& name, std::string key, std::string value) {
+    record_labels_[name][std::move(key)] = std::move(value);
+    return *this;
+  }
   InventoryBuilder& Dangling(const Descriptor& target, absl::Time created = kT0) {
     return Image(std::string(kDanglingPrefix) + target.digest.str(), target, created);
   }
@@ -152,6 +157,9 @@ class InventoryBuilder {
       image.record.target = spec.target;
       image.record.created_at = spec.created;
       image.record.updated_at = spec.created;
+      if (auto l = record_labels_.find(spec.name); l != record_labels_.end()) {
+        image.record.labels = l->second;
+      }
       image.walk_error = spec.walk_error;
       auto walk = std::make_shared<TargetWalk>();
       walk->target = spec.target;
@@ -204,13 +212,15 @@ class InventoryBuilder {
       attestation = true;
     }
     if (IsConfig(desc.media_type)) {
-      image.configs.push_back({desc.digest, blob.config_labels, attestation});
+      image.configs.push_back({desc.digest, blob.config_labels, attestation,
+                               blob.chains.empty() ? std::string() : blob.chains.back()});
       image.chain_ids.insert(image.chain_ids.end(), blob.chains.begin(), blob.chains.end());
     }
     for (const Descriptor& child : blob.children) Walk(child, attestation, image);
   }
 
   std::string snapshotter_;
+  std::map<std::string, Labels> record_labels_;
   std::map<Digest, Blob> blobs_;
   std::set<Digest> absent_;
   std::map<std::string, int64_t> snapshot_sizes_;

@@ -49,10 +49,20 @@ struct LabelCheck {
   friend bool operator==(const LabelCheck&, const LabelCheck&) = default;
 };
 
+// What `dangling` means (the host profile decides; hosts/).
+enum class DanglingRule {
+  // Docker: a record named `moby-dangling@<its own target>`.
+  kMobyRecord,
+  // Kubernetes: that, or an image left with only its CRI ID record: a record
+  // named `sha256:<hex>` that is the only record of its target.
+  kCriIdRecordOnly,
+};
+
 struct PruneOptions {
   // `dangling` filter (default true): only `moby-dangling@<target>` records are
   // candidates. False (`-a`) makes every image a candidate.
   bool dangling_only = true;
+  DanglingRule dangling_rule = DanglingRule::kMobyRecord;
   // Parsed `until` values, in sorted value order. An image passes when its
   // record's created_at is strictly before every one of them.
   std::vector<absl::Time> until;

@@ -27,6 +27,16 @@ std::string_view DecisionReasonName(DecisionReason reason) {
       return "used_by_name";
     case DecisionReason::kLastTagOfUsedDigest:
       return "last_tag_of_used_digest";
+    case DecisionReason::kUsedByHostContainer:
+      return "used_by_host_container";
+    case DecisionReason::kSandboxImage:
+      return "sandbox_image";
+    case DecisionReason::kPinned:
+      return "pinned";
+    case DecisionReason::kYoungerThanMinAge:
+      return "younger_than_min_age";
+    case DecisionReason::kSiblingRecordKept:
+      return "sibling_record_kept";
     case DecisionReason::kWalkFailed:
       return "walk_failed";
     case DecisionReason::kDangling:

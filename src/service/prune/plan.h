@@ -80,6 +80,12 @@ enum class DecisionReason {
   kDanglingRecordInUse,  // `moby-dangling@D`, D the ImageID of a container
   kUsedByName,           // the name rule of a container
   kLastTagOfUsedDigest,  // last name of a digest a container uses by ID or digest
+  // Host profile protections (hosts/): each only keeps a candidate.
+  kUsedByHostContainer,  // a container of the host's own sources (CRI, Docker's leases)
+  kSandboxImage,         // Kubernetes: the sandbox (pause) image
+  kPinned,               // Kubernetes: labelled io.cri-containerd.pinned=pinned
+  kYoungerThanMinAge,    // the record is younger than --min-age
+  kSiblingRecordKept,    // Kubernetes: another record of its image is kept
   kWalkFailed,           // would be pruned, but its walk failed
   kDangling,             // pruned: dangling record
   kUnused,               // pruned: unused image (-a)
@@ -87,7 +93,8 @@ enum class DecisionReason {
 
 // Stable identifiers: "not_dangling", "filtered_by_until", "filtered_by_label",
 // "dangling_record_in_use", "used_by_name", "last_tag_of_used_digest",
-// "walk_failed", "dangling", "unused".
+// "used_by_host_container", "sandbox_image", "pinned", "younger_than_min_age",
+// "sibling_record_kept", "walk_failed", "dangling", "unused".
 std::string_view DecisionReasonName(DecisionReason reason);
 
 struct Decision {

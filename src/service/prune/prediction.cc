@@ -66,7 +66,7 @@ void DecidePruned(PlanState& state) {
       continue;
     }
     decision.prune = true;
-    if (IsDanglingName(decision.name, decision.target)) {
+    if (state.options.dangling_only || IsDanglingName(decision.name, decision.target)) {
       decision.reason = DecisionReason::kDangling;
       decision.text = "dangling image";
     } else {

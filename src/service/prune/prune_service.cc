@@ -155,7 +155,17 @@ absl::StatusOr<Plan> PruneService::PlanNow(const PruneOptions& options, const Ca
   io.config_summaries = false;  // the plan reads none
   RECLAIM_ASSIGN_OR_RETURN(Inventory inventory, GatherInventory(store_, io));
   RECLAIM_RETURN_IF_ERROR(CheckCancelled(cancel, "image prune"));
-  return PlanPrune(std::move(inventory), options);
+  return PlanFrom(std::move(inventory), options);
+}
+
+absl::StatusOr<Plan> PruneService::PlanFrom(Inventory&& inventory, const PruneOptions& options) {
+  if (options_.host == nullptr) return PlanPrune(std::move(inventory), options);
+  absl::StatusOr<HostPlanInputs> host = options_.host->Read(store_, inventory, options);
+  if (!host.ok()) return Annotate(host.status(), "image prune: refusing to prune");
+  inventory.containers = std::move(host->containers);
+  PruneOptions host_options = options;
+  host_options.dangling_rule = host->dangling_rule;
+  return PlanPrune(std::move(inventory), host_options, host->stages);
 }
 
 absl::StatusOr<Plan> PruneService::Explain(const FilterArgs& filters, const CancelToken* cancel) {
@@ -240,7 +250,7 @@ absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
   PruneResult result;
   // The plan is all the rest needs: the inventory is given up (and freed while
   // planning).
-  result.plan = PlanPrune(std::move(inventory), options);
+  RECLAIM_ASSIGN_OR_RETURN(result.plan, PlanFrom(std::move(inventory), options));
   if (result.plan.deletions.empty()) {
     result.report = result.plan.report;
     return result;

@@ -61,6 +61,7 @@
 #include "platform/mutex.h"
 #include "platform/cancel.h"
 #include "service/inventory/inventory.h"
+#include "service/prune/host_protection.h"
 #include "service/prune/plan.h"
 #include "service/prune/report.h"
 #include "store/store.h"
@@ -107,6 +108,9 @@ struct PruneServiceOptions {
   // null: PruneService uses a lock of its own.
   Mutex* records_mu = nullptr;
   BlobParseCache* cache = nullptr;             // may be null
+  // The host profile's protections (hosts/); null: the containers of
+  // store.containers() under moby's rules only.
+  const HostProtection* host = nullptr;
 };
 
 class PruneService {
@@ -134,6 +138,9 @@ class PruneService {
   absl::StatusOr<PruneResult> Run(const FilterArgs& filters, const PruneRequest& request);
   // Gathers an inventory and plans from it (the inventory is freed while planning).
   absl::StatusOr<Plan> PlanNow(const PruneOptions& options, const CancelToken* cancel);
+  // Plans from a gathered inventory, with the host profile's containers and
+  // stages when there is one (its refusal is the error).
+  absl::StatusOr<Plan> PlanFrom(Inventory&& inventory, const PruneOptions& options);
   // §5.5, between the deletions and the collection: removes each planned
   // snapshot label whose pruned records were all deleted.
   void ReleaseSnapshotLabels(const std::vector<SnapshotLabelRelease>& releases,

@@ -121,9 +121,33 @@ void PlanState::Keep(size_t index, DecisionReason reason, std::string text,
   candidate[index] = false;
 }
 
+namespace {
+
+// `sha256:` + 64 lowercase hex: the name of CRI's ID record.
+bool IsCriIdName(const std::string& name) {
+  if (name.size() != kSha256Prefix.size() + 64 || !name.starts_with(kSha256Prefix)) return false;
+  for (size_t i = kSha256Prefix.size(); i < name.size(); ++i) {
+    const char c = name[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void SelectCandidates(PlanState& state) {
   const PruneOptions& options = state.options;
   std::vector<Decision>& decisions = state.plan.decisions;
+  // Kubernetes' dangling: a CRI ID record alone on its target (counted first).
+  absl::flat_hash_map<absl::string_view, int64_t> records_of;
+  if (options.dangling_only && options.dangling_rule == DanglingRule::kCriIdRecordOnly) {
+    for (const Decision& decision : decisions) ++records_of[decision.target.str()];
+  }
+  const auto is_dangling = [&](const Decision& decision) {
+    if (IsDanglingName(decision.name, decision.target)) return true;
+    return options.dangling_rule == DanglingRule::kCriIdRecordOnly && IsCriIdName(decision.name) &&
+           records_of[decision.target.str()] == 1;
+  };
   // A name seen twice keeps its first candidate (names are unique in practice).
   bool previous_name_candidate = false;
   for (size_t i = 0; i < decisions.size(); ++i) {
@@ -133,7 +157,7 @@ void SelectCandidates(PlanState& state) {
     const bool same_name = i > 0 && decision.name == decisions[i - 1].name;
     if (!same_name) previous_name_candidate = false;
 
-    if (options.dangling_only && !IsDanglingName(decision.name, decision.target)) {
+    if (options.dangling_only && !is_dangling(decision)) {
       decision.reason = DecisionReason::kNotDangling;
       decision.text = "not dangling (use -a to prune tagged images)";
       continue;

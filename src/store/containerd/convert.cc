@@ -137,6 +137,11 @@ void ToProto(const ContainerRecord& c, std::string_view runtime,
   } else if (!c.snapshotter.empty()) {
     out->set_snapshotter(c.snapshotter);
   }
+  for (const auto& [name, ext] : c.extensions) {
+    google::protobuf::Any& any = (*out->mutable_extensions())[name];
+    any.set_type_url(ext.type_url);
+    any.set_value(ext.value);
+  }
 }
 
 ContainerRecord FromProto(const ctrpb::Container& c) {
@@ -158,6 +163,9 @@ ContainerRecord FromProto(const ctrpb::Container& c) {
   out.snapshotter = c.snapshotter();
   out.snapshot_key = c.snapshot_key();
   out.created_at = FromProto(c.created_at());
+  for (const auto& [name, any] : c.extensions()) {
+    out.extensions[name] = ContainerExtension{any.type_url(), any.value()};
+  }
   return out;
 }
 
