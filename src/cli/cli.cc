@@ -69,6 +69,21 @@ absl::StatusOr<StoreSpec> Session::Spec(const std::string& holder) const {
   return spec;
 }
 
+namespace {
+
+// A flag holding a Go duration (time.ParseDuration), not negative.
+absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& flag, const std::string& value,
+                                                 std::string_view example) {
+  absl::StatusOr<int64_t> ns = ParseGoDuration(value);
+  if (!ns.ok() || *ns < 0) {
+    return absl::InvalidArgumentError("invalid argument \"" + value + "\" for \"" + flag +
+                                      "\" flag: want a duration such as " + std::string(example));
+  }
+  return absl::Nanoseconds(*ns);
+}
+
+}  // namespace
+
 absl::StatusOr<HostPolicyOptions> Session::HostOptions(const StoreSpec& spec) const {
   HostPolicyOptions o;
   RECLAIM_ASSIGN_OR_RETURN(
@@ -77,12 +92,7 @@ absl::StatusOr<HostPolicyOptions> Session::HostOptions(const StoreSpec& spec) co
   o.snapshotter = SnapshotterOf(spec);
   if (o.host.kind == HostKind::kKubernetes) o.min_age = kKubernetesMinAge;
   if (!g_.min_age.empty()) {
-    absl::StatusOr<int64_t> ns = ParseGoDuration(g_.min_age);
-    if (!ns.ok() || *ns < 0) {
-      return absl::InvalidArgumentError("invalid argument \"" + g_.min_age +
-                                        "\" for \"--min-age\" flag: want a duration such as 2m");
-    }
-    o.min_age = absl::Nanoseconds(*ns);
+    RECLAIM_ASSIGN_OR_RETURN(o.min_age, ParseDurationFlag("--min-age", g_.min_age, "2m"));
   }
   return o;
 }
@@ -236,7 +246,7 @@ int Info(Session& s) {
     return kExitOk;
   }
   s.out() << "Store: " << s.store().Describe() << "\n"
-          << "Host profile: " << HostKindName(h.host.kind) << " (" << h.host.reason << ")\n"
+          << "Host profile: " << HostChoiceText(h.host) << "\n"
           << "Min age: " << min_age << "\n";
   if (h.host.kind == HostKind::kKubernetes) s.out() << "Sandbox image: " << h.sandbox_image << "\n";
   return kExitOk;
@@ -381,13 +391,13 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
     }
     ServeRequest request{*std::move(spec), hosts, *std::move(host)};
     if (!prune_interval.empty()) {
-      absl::StatusOr<int64_t> ns = ParseGoDuration(prune_interval);
-      if (!ns.ok() || *ns < 0) {
-        status = session.Usage("invalid argument \"" + prune_interval +
-                               "\" for \"--prune-interval\" flag: want a duration such as 24h");
+      absl::StatusOr<absl::Duration> interval =
+          ParseDurationFlag("--prune-interval", prune_interval, "24h");
+      if (!interval.ok()) {
+        status = session.Usage(std::string(interval.status().message()));
         return;
       }
-      request.prune_interval = absl::Nanoseconds(*ns);
+      request.prune_interval = *interval;
     }
     absl::StatusOr<FilterArgs> filters = ParseFilterFlags(prune_filters);
     if (!filters.ok()) {

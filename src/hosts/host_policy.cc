@@ -16,7 +16,7 @@
 namespace reclaim {
 namespace {
 
-std::string ShortId(std::string_view id) { return std::string(id.substr(0, 12)); }
+using plan_internal::ShortId;
 
 absl::Status Unattributable(std::string_view what, std::string_view id, std::string_view why) {
   return absl::FailedPreconditionError(std::string(what) + " " + std::string(id) + ": " +
@@ -29,14 +29,19 @@ std::string LabelOr(const Labels& labels, std::string_view key) {
   return it == labels.end() ? std::string() : it->second;
 }
 
+// "default/web" from kubelet's labels; empty without a pod name.
+std::string PodName(const Labels& labels) {
+  const std::string pod = LabelOr(labels, "io.kubernetes.pod.name");
+  const std::string ns = LabelOr(labels, "io.kubernetes.pod.namespace");
+  return pod.empty() || ns.empty() ? pod : ns + "/" + pod;
+}
+
 // "pod default/web container app" from kubelet's labels, else the CRI name.
 std::string CriContainerText(const ContainerRecord& c, const CriContainerMetadata& meta) {
-  const std::string ns = LabelOr(c.labels, "io.kubernetes.pod.namespace");
-  const std::string pod = LabelOr(c.labels, "io.kubernetes.pod.name");
+  const std::string pod = PodName(c.labels);
   const std::string name = LabelOr(c.labels, "io.kubernetes.container.name");
   if (!pod.empty()) {
-    return "used by pod " + (ns.empty() ? pod : ns + "/" + pod) + " container " +
-           (name.empty() ? meta.name : name) + " (CRI)";
+    return "used by pod " + pod + " container " + (name.empty() ? meta.name : name) + " (CRI)";
   }
   return "used by CRI container " + ShortId(c.id) + (meta.name.empty() ? "" : " " + meta.name) +
          " (CRI)";
@@ -184,12 +189,27 @@ HostPolicy::HostPolicy(HostPolicyOptions options) : options_(std::move(options))
   sandbox_name_ = ref.ok() ? TagNameOnly(*ref).String() : options_.sandbox_image;
 }
 
+bool HostPolicy::IsCriContainer(const ContainerRecord& c) const {
+  return options_.host.kind == HostKind::kKubernetes &&
+         (LabelOr(c.labels, kCriKindLabel) == "container" ||
+          c.extensions.contains(std::string(kCriContainerMetadata)));
+}
+
+bool HostPolicy::IsCriSandbox(const ContainerRecord& c) const {
+  return options_.host.kind == HostKind::kKubernetes &&
+         LabelOr(c.labels, kCriKindLabel) == "sandbox";
+}
+
+bool HostPolicy::FollowsSnapshotChain(const ContainerRecord& c) const {
+  if (c.snapshot_key.empty() || IsCriContainer(c)) return false;
+  if (IsCriSandbox(c)) return true;
+  return options_.host.kind != HostKind::kContainerd && c.image.empty();
+}
+
 bool HostPolicy::NeedsSnapshots(const std::vector<ContainerRecord>& containers) const {
-  if (options_.host.kind == HostKind::kDocker) return true;
-  if (options_.host.kind != HostKind::kKubernetes) return false;
-  return std::any_of(containers.begin(), containers.end(), [](const ContainerRecord& c) {
-    return c.image.empty() && !c.snapshot_key.empty();
-  });
+  if (options_.host.kind == HostKind::kDocker) return true;  // the leases' chains
+  return std::any_of(containers.begin(), containers.end(),
+                     [&](const ContainerRecord& c) { return FollowsSnapshotChain(c); });
 }
 
 absl::StatusOr<std::vector<HostUse>> HostPolicy::Uses(
@@ -207,12 +227,10 @@ absl::StatusOr<std::vector<HostUse>> HostPolicy::Uses(
     if (options_.snapshotter.empty() || s.snapshotter == options_.snapshotter) by_key[s.key] = &s;
   }
   std::vector<HostUse> uses;
-  const bool kubernetes = options_.host.kind == HostKind::kKubernetes;
   const bool docker = options_.host.kind == HostKind::kDocker;
   for (const ContainerRecord& c : containers) {
-    const std::string kind = LabelOr(c.labels, kCriKindLabel);
-    auto ext = c.extensions.find(std::string(kCriContainerMetadata));
-    if (kubernetes && (kind == "container" || ext != c.extensions.end())) {
+    if (IsCriContainer(c)) {
+      auto ext = c.extensions.find(std::string(kCriContainerMetadata));
       if (ext == c.extensions.end()) {
         return Unattributable("CRI container", c.id,
                               "it has no " + std::string(kCriContainerMetadata) + " extension");
@@ -228,20 +246,21 @@ absl::StatusOr<std::vector<HostUse>> HostPolicy::Uses(
           {HostUse::Kind::kConfig, meta->image_ref, c.id, CriContainerText(c, *meta)});
       continue;
     }
-    const bool sandbox = kubernetes && kind == "sandbox";
-    if ((sandbox || ((kubernetes || docker) && c.image.empty())) && !c.snapshot_key.empty()) {
+    const bool sandbox = IsCriSandbox(c);
+    if (FollowsSnapshotChain(c)) {
       absl::StatusOr<std::string> chain = ChainOf(c.snapshot_key, by_key, top_chains);
       if (!chain.ok()) {
         return Unattributable(sandbox ? "CRI sandbox" : "container", c.id,
                               std::string(chain.status().message()));
       }
-      const std::string pod = LabelOr(c.labels, "io.kubernetes.pod.name");
-      const std::string ns = LabelOr(c.labels, "io.kubernetes.pod.namespace");
-      uses.push_back({HostUse::Kind::kChainId, *chain, c.id,
-                      sandbox ? "sandbox of pod " +
-                                    (pod.empty() ? ShortId(c.id) : (ns.empty() ? pod : ns + "/" + pod)) +
-                                    " (CRI)"
-                              : "used by container " + ShortId(c.id) + " (snapshot chain)"});
+      std::string text;
+      if (sandbox) {
+        const std::string pod = PodName(c.labels);
+        text = "sandbox of pod " + (pod.empty() ? ShortId(c.id) : pod) + " (CRI)";
+      } else {
+        text = "used by container " + ShortId(c.id) + " (snapshot chain)";
+      }
+      uses.push_back({HostUse::Kind::kChainId, *chain, c.id, std::move(text)});
       continue;
     }
     if (sandbox) continue;  // no snapshot: the sandbox image is kept by name

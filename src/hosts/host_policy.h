@@ -89,6 +89,13 @@ class HostPolicy : public HostProtection {
       std::vector<ContainerRecord>* rest) const;
 
  private:
+  // Kubernetes: labelled a CRI container, or carrying CRI's metadata extension.
+  bool IsCriContainer(const ContainerRecord& c) const;
+  bool IsCriSandbox(const ContainerRecord& c) const;
+  // Attributed by its snapshot's parent chain: a CRI sandbox, or (kubernetes,
+  // docker) a container with no `image`; it needs a snapshot key.
+  bool FollowsSnapshotChain(const ContainerRecord& c) const;
+  // Read lists the snapshots only when Uses will follow a chain.
   bool NeedsSnapshots(const std::vector<ContainerRecord>& containers) const;
 
   const HostPolicyOptions options_;

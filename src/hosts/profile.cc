@@ -24,6 +24,10 @@ std::string_view HostKindName(HostKind kind) {
   return "containerd";
 }
 
+std::string HostChoiceText(const HostChoice& choice) {
+  return std::string(HostKindName(choice.kind)) + " (" + choice.reason + ")";
+}
+
 absl::StatusOr<HostChoice> ChooseHost(std::string_view flag, std::string_view ns) {
   if (!flag.empty()) {
     absl::StatusOr<HostKind> kind = ParseHostKind(flag);

@@ -47,6 +47,10 @@ struct HostChoice {
   std::string reason;  // why this profile: "--host docker", "namespace moby is Docker's"
 };
 
+// "kubernetes (namespace k8s.io is Kubernetes' (CRI))": how `serve`, `info`
+// and `docker info` name the profile in effect.
+std::string HostChoiceText(const HostChoice& choice);
+
 // `flag` (empty: not given) wins; else by containerd namespace: k8s.io →
 // kubernetes, moby → docker, anything else (and the embedded store, `ns`
 // empty) → containerd.

@@ -119,8 +119,7 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   // Docker on containerd names the snapshotter as its storage driver.
   if (spec.kind == StoreKind::kContainerd) backend_options.driver = spec.snapshotter;
   backend_options.root_dir = spec.kind == StoreKind::kLocal ? spec.root : (*store)->Describe();
-  backend_options.host_profile = std::string(HostKindName(request.host.host.kind)) + " (" +
-                                 request.host.host.reason + ")";
+  backend_options.host_profile = HostChoiceText(request.host.host);
   ServiceBackend backend(images, containers, backend_options);
 
   // Block the stop signals before any server thread exists, so they inherit the
@@ -136,8 +135,7 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   auto server = ApiServer::Start(backend, http);
   if (!server.ok()) return fail(server.status());
   out << "reclaim " << RECLAIM_VERSION << " serving " << (*store)->Describe() << "\n";
-  out << "host profile: " << HostKindName(request.host.host.kind) << " (" << request.host.host.reason
-      << ")\n";
+  out << "host profile: " << HostChoiceText(request.host.host) << "\n";
   for (const std::string& h : request.hosts) out << "export DOCKER_HOST=" << h << "\n";
   out.flush();
 

@@ -24,6 +24,8 @@ void TrimHeap() {
 #endif
 }
 
+std::string ShortId(std::string_view id) { return std::string(id.substr(0, 12)); }
+
 bool IsDanglingName(const std::string& name, const Digest& target) {
   const std::string& digest = target.str();
   return name.size() == kDanglingPrefix.size() + digest.size() &&
@@ -40,11 +42,10 @@ std::string FamiliarName(const std::string& name, const Digest& target) {
 namespace {
 
 using plan_internal::IsDanglingName;
+using plan_internal::ShortId;
 using plan_internal::Release;
 
 constexpr std::string_view kSha256Prefix = "sha256:";
-
-std::string ShortId(std::string_view id) { return std::string(id.substr(0, 12)); }
 
 // The label predicate of one image (§2.2), from its walk (null: nothing present).
 bool ImageMatchesLabels(const TargetWalk* walk, const absl::Status& walk_error,

@@ -154,6 +154,9 @@ const std::vector<T>& ListOrEmpty(const std::shared_ptr<const std::vector<T>>& l
   return list != nullptr ? *list : *kEmpty;
 }
 
+// The first 12 characters of a container ID, as explanations show it.
+std::string ShortId(std::string_view id);
+
 // True when `name` is `moby-dangling@` + `target`.
 bool IsDanglingName(const std::string& name, const Digest& target);
 
