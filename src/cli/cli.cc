@@ -18,6 +18,7 @@
 #include "nlohmann/json.hpp"
 #include "service/prune/prune_service.h"
 #include "service/resolve.h"
+#include "imageio/names.h"
 #include "store/local/local_store.h"
 #include "store/open/open_store.h"
 
@@ -133,6 +134,7 @@ absl::Status Session::Open(const std::string& holder, bool wait, bool prune) {
   io.zone = env_.zone;
   io.snapshotter = SnapshotterOf(spec);
   io.parallelism = InventoryParallelism(spec);
+  io.unpack = UnpackerOf(*store_, NormalizePlatform);
   images_ = std::make_unique<ImageService>(*store_, io);
   containers_ = std::make_unique<ContainerService>(*images_);
   return absl::OkStatus();

@@ -258,7 +258,25 @@ absl::StatusOr<LoadResult> ImageService::Load(ByteSource& source, const LoadOpti
     images.push_back(from);
     images.back().name = DanglingImageName(old);
   }
+  std::vector<Digest> unpacked;
+  for (const LoadedImage& loaded : result.images) {
+    if (std::find(unpacked.begin(), unpacked.end(), loaded.target.digest) != unpacked.end()) {
+      continue;
+    }
+    unpacked.push_back(loaded.target.digest);
+    RECLAIM_RETURN_IF_ERROR(UnpackLoaded(loaded.name, loaded.target));
+  }
   return result;
+}
+
+absl::Status ImageService::UnpackLoaded(const std::string& name, const Descriptor& target) {
+  if (!options_.unpack) return absl::OkStatus();
+  absl::Status s = options_.unpack(target);
+  if (s.ok() || absl::IsNotFound(s)) return absl::OkStatus();
+  // The records and content are in place; only the snapshots are missing.
+  return absl::Status(s.code(), "loaded " + FamiliarizeStoredName(name) +
+                                    " but could not unpack it into " +
+                                    options_.snapshotter + ": " + std::string(s.message()));
 }
 
 absl::StatusOr<ImportResult> ImageService::Import(ByteSource& source, const ImportOptions& options) {
@@ -277,6 +295,7 @@ absl::StatusOr<ImportResult> ImageService::Import(ByteSource& source, const Impo
       RECLAIM_RETURN_IF_ERROR(EnsureDangling(from));
     }
   }
+  RECLAIM_RETURN_IF_ERROR(UnpackLoaded(result.name, result.target));
   return result;
 }
 

@@ -22,6 +22,10 @@
 //   Load / Import / Save   imageio pass-throughs; a load that moves a name
 //            leaves a dangling record for the old target when a container uses
 //            it; an import that moves a name does so when it was the last name.
+//            With ImageServiceOptions::unpack (a containerd store), every
+//            target a load or import brings in is then unpacked into the
+//            snapshotter, as `docker load` on the containerd store does; a
+//            target with nothing for this platform stays packed.
 //   Prune    the PruneService (service/prune/prune_service.h) sharing this service's
 //            records lock.
 //
@@ -44,6 +48,7 @@
 #define RECLAIM_SERVICE_IMAGE_SERVICE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,6 +82,10 @@ struct ImageServiceOptions {
   std::string snapshotter;             // snapshot sizes counted; empty: all
   int parallelism = 4;                 // walks of a list or prune
   const HostProtection* host = nullptr;  // the host profile's (PruneServiceOptions::host)
+  // Unpacks a loaded or imported target into the store's snapshotter
+  // (store/open UnpackerOf); NotFound means "nothing for this platform" and
+  // leaves the image packed. Unset: loads stay packed (the embedded store).
+  std::function<absl::Status(const Descriptor& target)> unpack;
 };
 
 // One row of GET /images/json (ImageSummary).
@@ -217,6 +226,8 @@ class ImageService {
   // Creates `moby-dangling@<target>` from `from` (name labels dropped); an
   // existing one is fine.
   absl::Status EnsureDangling(const ImageRecord& from);
+  // options_.unpack on a target a load or import brought in under `name`.
+  absl::Status UnpackLoaded(const std::string& name, const Descriptor& target);
 
   Store& store_;
   const ImageServiceOptions options_;

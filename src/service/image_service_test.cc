@@ -721,6 +721,47 @@ TEST(ImageServiceLoadTest, ImportAndSaveByShortId) {
   EXPECT_TRUE(nothing.empty());
 }
 
+// With an unpacker (a containerd store), each target a load or import brings
+// in is unpacked once; "nothing for this platform" keeps the image packed;
+// any other failure is the load's error, naming the image, with the records kept.
+TEST(ImageServiceLoadTest, UnpacksEachLoadedTargetOnce) {
+  TempLocalStore root;
+  std::vector<std::string> unpacked;
+  absl::Status answer = absl::OkStatus();
+  ImageServiceOptions o;
+  o.snapshotter = "overlayfs";
+  o.unpack = [&](const Descriptor& target) {
+    unpacked.push_back(target.digest.str());
+    return answer;
+  };
+  ImageService svc(root.store(), o);
+  Descriptor first;
+  StringSource a(SaveArchive("v1", "app:1", {"base", "v1"}, &first));
+  auto loaded = svc.Load(a);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(unpacked, std::vector<std::string>{first.digest.str()});
+
+  answer = absl::NotFoundError("no match for platform in manifest");
+  StringSource again(SaveArchive("v1", "app:1", {"base", "v1"}, &first));
+  EXPECT_TRUE(svc.Load(again).ok());
+  EXPECT_EQ(unpacked.size(), 2u);
+
+  answer = absl::InvalidArgumentError("wrong diff id calculated on extraction");
+  TarBuilder t;
+  t.File("etc/hello", "one");
+  StringSource rootfs(t.Finish());
+  ImportOptions io;
+  io.name = "imp:1";
+  auto imported = svc.Import(rootfs, io);
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Msg(imported.status()),
+            "loaded imp:1 but could not unpack it into overlayfs: wrong diff id "
+            "calculated on extraction");
+  EXPECT_TRUE(HasRecord(root.store(), "docker.io/library/imp:1"));
+  EXPECT_EQ(unpacked.size(), 3u);
+}
+
 // A prune running while images load never loses what was loaded: the load's
 // layers are shared with dangling images the prune deletes.
 TEST(ImageServiceLoadTest, PruneConcurrentWithLoadLosesNothing) {

@@ -55,6 +55,19 @@ run ctrn images ls -q
 expect_out_has "docker.io/library/busybox:latest"
 expect_out_has "docker.io/library/old:1"
 
+t "docker load unpacks into the snapshotter, as Docker on containerd does"
+# ctr images check: REF TYPE DIGEST STATUS SIZE UNPACKED, per image.
+run ctrn images check
+for ref in docker.io/library/busybox:latest docker.io/library/old:1; do
+  line=$(printf '%s\n' "$OUT" | awk -v r="$ref" '$1 == r')
+  case "$line" in
+    *"complete ("*" true") ;;
+    *) fail "$ref is not complete and unpacked after docker load: $line" ;;
+  esac
+done
+run ctrn snapshots --snapshotter overlayfs ls
+[ "$(printf '%s\n' "$OUT" | grep -c Committed)" -ge 2 ] || fail "no committed snapshots after docker load: $OUT"
+
 t "images imported by ctr (unpacked) are listed, with their snapshots in the size"
 run ctrn images import --snapshotter overlayfs "$T/ctr.tar"
 expect_rc 0

@@ -14,6 +14,7 @@
 #include "api/service_backend.h"
 #include "core/human_size.h"
 #include "core/status.h"
+#include "imageio/names.h"
 #include "platform/logging.h"
 #include "service/container_service.h"
 #include "service/image_service.h"
@@ -110,6 +111,7 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   image_options.host = &host;
   image_options.snapshotter = SnapshotterOf(spec);
   image_options.parallelism = InventoryParallelism(spec);
+  image_options.unpack = UnpackerOf(**store, NormalizePlatform);
   ImageService images(**store, image_options);
   ContainerService containers(images);
   ServiceBackendOptions backend_options;

@@ -53,6 +53,23 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreSpec& spec) {
 #endif
 }
 
+std::function<absl::Status(const Descriptor& target)> UnpackerOf(
+    Store& store, std::function<Platform(Platform)> normalize_platform) {
+#if RECLAIM_HAVE_CONTAINERD
+  if (auto* ctd = dynamic_cast<ContainerdStore*>(&store); ctd != nullptr) {
+    return [ctd, normalize = std::move(normalize_platform)](const Descriptor& target) {
+      UnpackOptions o;
+      o.normalize_platform = normalize;
+      return ctd->Unpack(target, o).status();
+    };
+  }
+#else
+  (void)store;
+  (void)normalize_platform;
+#endif
+  return nullptr;
+}
+
 LocalStore* AsLocalStore(Store& store) { return dynamic_cast<LocalStore*>(&store); }
 
 }  // namespace reclaim

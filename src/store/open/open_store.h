@@ -17,11 +17,13 @@
 #ifndef RECLAIM_STORE_OPEN_OPEN_STORE_H_
 #define RECLAIM_STORE_OPEN_OPEN_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "core/descriptor.h"
 #include "platform/clock.h"
 #include "store/store.h"
 
@@ -70,6 +72,15 @@ int InventoryParallelism(const StoreSpec& spec);
 // ContainerdStore::Open's (Unavailable naming the socket when the daemon does
 // not answer).
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreSpec& spec);
+
+// How a load or import into `store` unpacks what it brought in
+// (ImageServiceOptions::unpack): on containerd, ContainerdStore::Unpack into
+// the store's snapshotter for the host platform, index entries compared after
+// `normalize_platform` (imageio's NormalizePlatform); NotFound when a target
+// has no manifest for this platform. Unset on the embedded store, which
+// keeps no snapshots.
+std::function<absl::Status(const Descriptor& target)> UnpackerOf(
+    Store& store, std::function<Platform(Platform)> normalize_platform);
 
 // The embedded store behind `store`, or null when it is another kind.
 LocalStore* AsLocalStore(Store& store);
