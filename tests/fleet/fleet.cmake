@@ -5,3 +5,6 @@
 add_test(NAME fleet.manifests
   COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/manifests_test.py)
 set_tests_properties(fleet.manifests PROPERTIES LABELS fleet TIMEOUT 120)
+add_test(NAME fleet.agent
+  COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/agent_test.py $<TARGET_FILE:reclaim>)
+set_tests_properties(fleet.agent PROPERTIES LABELS "fleet;containerd" TIMEOUT 300)
