@@ -24,7 +24,12 @@ packages=(
   # the registry tests: Debian's docker-registry 2.8, skopeo to place and read
   # images, htpasswd (bcrypt) and openssl for the auth and TLS fixtures
   docker-registry skopeo apache2-utils openssl
+  # the fleet tests: YAML for the rendered manifests (tests/fleet)
+  python3-yaml
 )
+# ... and `kubectl kustomize` to render deploy/kubernetes: Debian's kubectl
+# unless one is installed already (another kubectl would be overwritten).
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
 
 missing=()
 for p in "${packages[@]}"; do
