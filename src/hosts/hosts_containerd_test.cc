@@ -115,6 +115,28 @@ class HostsContainerdTest : public ::testing::Test {
 
   bool Exists(const std::string& name) { return store_->images().GetImage(name).ok(); }
 
+  // The image's rootfs chain ID: its (unpacked) committed snapshot.
+  std::string ChainOf(const ImageRecord& image) {
+    return Ctr("content get " + ConfigOf(image) +
+               " | python3 -c 'import json,sys,hashlib; d=json.load(sys.stdin)[\"rootfs\"][\"diff_ids\"]\n"
+               "c=d[0]\nfor x in d[1:]: c=\"sha256:\"+hashlib.sha256((c+\" \"+x).encode()).hexdigest()\n"
+               "print(c)'");
+  }
+
+  // moby's createLayer: a lease named by the container ID holding <id>-init
+  // (committed on the image's chain) and <id> (active, on <id>-init).
+  void DockerContainerLease(const std::string& id, const std::string& chain) {
+    ASSERT_TRUE(store_->leases().CreateLease(id, {}).ok());
+    Ctr("snapshots --snapshotter overlayfs prepare " + id + "-init-key " + chain);
+    Ctr("snapshots --snapshotter overlayfs commit " + id + "-init " + id + "-init-key");
+    Ctr("snapshots --snapshotter overlayfs prepare " + id + " " + id + "-init");
+    for (const std::string& key : {id + "-init", id}) {
+      ASSERT_TRUE(store_->leases()
+                      .AddLeaseResource(id, {LeaseResourceType::kSnapshot, key, "overlayfs"})
+                      .ok());
+    }
+  }
+
   static std::string* dir_;
   static std::string* socket_;
   std::string ns_;
@@ -217,23 +239,9 @@ TEST_F(HostsContainerdTest, DockerKeepsTheImageOfAStoppedContainersLease) {
   Import("'tags=app/run:1;seed=11' 'tags=app/idle:1;seed=12'");
   const ImageRecord run = Get("docker.io/app/run:1");
   // The image's rootfs chain ID: its (unpacked) committed snapshot.
-  const std::string chain = Ctr(
-      "content get " + ConfigOf(run) +
-      " | python3 -c 'import json,sys,hashlib; d=json.load(sys.stdin)[\"rootfs\"][\"diff_ids\"]\n"
-      "c=d[0]\nfor x in d[1:]: c=\"sha256:\"+hashlib.sha256((c+\" \"+x).encode()).hexdigest()\n"
-      "print(c)'");
+  const std::string chain = ChainOf(run);
   const std::string id(64, 'c');
-  // moby's createLayer: a lease named by the container ID holding <id>-init
-  // (committed on the image's chain) and <id> (active, on <id>-init).
-  ASSERT_TRUE(store_->leases().CreateLease(id, {}).ok());
-  Ctr("snapshots --snapshotter overlayfs prepare " + id + "-init-key " + chain);
-  Ctr("snapshots --snapshotter overlayfs commit " + id + "-init " + id + "-init-key");
-  Ctr("snapshots --snapshotter overlayfs prepare " + id + " " + id + "-init");
-  for (const std::string& key : {id + "-init", id}) {
-    ASSERT_TRUE(store_->leases()
-                    .AddLeaseResource(id, {LeaseResourceType::kSnapshot, key, "overlayfs"})
-                    .ok());
-  }
+  DockerContainerLease(id, chain);
   absl::StatusOr<PruneResult> r = PruneAll(Policy(HostKind::kDocker));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(Exists("docker.io/app/run:1"));
@@ -261,6 +269,91 @@ TEST_F(HostsContainerdTest, DockerKeepsTheImageOfAStoppedContainersLease) {
   }();
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ(plain->plan.deletions.size(), 1u);
+}
+
+// A prune racing CRI: between the plan and the deletion, kubelet starts a
+// container on an image the plan would delete and pulls a new image (its
+// three records). The prune notices, re-plans, and loses none of them: the
+// container keeps its image, min-age keeps the pull.
+TEST_F(HostsContainerdTest, KubernetesPruneRacingNewCriRecordsAndContainersLosesNothing) {
+  Open("k8s-race");  // the suite's k8s.io holds the first test's unreadable container
+  Import("'tags=race/taken:1;seed=21' 'tags=race/idle:1;seed=22' 'tags=race/pulled:1;seed=23'");
+  const ImageRecord taken = Get("docker.io/race/taken:1");
+  const ImageRecord idle = Get("docker.io/race/idle:1");
+  const ImageRecord pulled = Get("docker.io/race/pulled:1");
+  const std::string taken_cfg = ConfigOf(taken), idle_cfg = ConfigOf(idle),
+                    pulled_cfg = ConfigOf(pulled);
+  AddCriRecords(*store_, taken, "docker.io/race/taken", taken_cfg);
+  AddCriRecords(*store_, idle, "docker.io/race/idle", idle_cfg);
+  // "pulled" arrives during the prune: only its content is there before.
+  ASSERT_TRUE(store_->images().DeleteImage("docker.io/race/pulled:1").ok());
+
+  HostPolicyOptions ho;
+  ho.host.kind = HostKind::kKubernetes;
+  ho.snapshotter = "overlayfs";
+  // kubelet's imageMinimumGCAge, scaled down: the records above are older
+  // than it when the prune runs, the pull during the prune is not.
+  ho.min_age = absl::Seconds(2);
+  const HostPolicy policy(ho);
+  ::usleep(2500 * 1000);
+  PruneServiceOptions o;
+  o.snapshotter = "overlayfs";
+  o.host = &policy;
+  PruneService prune(*store_, o);
+  bool raced = false;
+  prune.SetPhaseHookForTesting([&](PrunePhase phase) {
+    if (phase != PrunePhase::kDelete || raced) return;
+    raced = true;
+    ASSERT_TRUE(store_->containers().CreateContainer(CriContainer(std::string(64, 'd'), taken_cfg)).ok());
+    ImageRecord r = pulled;
+    r.name = "docker.io/race/pulled:1";
+    ASSERT_TRUE(store_->images().CreateImage(r).ok());
+    AddCriRecords(*store_, r, "docker.io/race/pulled", pulled_cfg);
+  });
+  absl::StatusOr<FilterArgs> f = FilterArgs::FromJSON(R"({"dangling":{"false":true}})");
+  ASSERT_TRUE(f.ok());
+  absl::StatusOr<PruneResult> r = prune.Prune(*f, {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(raced);
+  for (const std::string& name :
+       {std::string("docker.io/race/taken:1"), "docker.io/race/taken@" + taken.target.digest.str(),
+        taken_cfg, std::string("docker.io/race/pulled:1"),
+        "docker.io/race/pulled@" + pulled.target.digest.str(), pulled_cfg}) {
+    EXPECT_TRUE(Exists(name)) << name << " was pruned by a stale plan";
+  }
+  EXPECT_FALSE(Exists("docker.io/race/idle:1"));
+  EXPECT_FALSE(Exists(idle_cfg));
+}
+
+// The same race on a Docker host: `docker create` makes its lease and
+// snapshots between the plan and the deletion.
+TEST_F(HostsContainerdTest, DockerPruneRacingANewContainersLeaseLosesNothing) {
+  Open("moby-race");
+  Import("'tags=race/created:1;seed=31' 'tags=race/spare:1;seed=32'");
+  const ImageRecord created = Get("docker.io/race/created:1");
+  const std::string chain = ChainOf(created);
+  const std::string id(64, 'e');
+  HostPolicyOptions ho;
+  ho.host.kind = HostKind::kDocker;
+  ho.snapshotter = "overlayfs";
+  const HostPolicy policy(ho);
+  PruneServiceOptions o;
+  o.snapshotter = "overlayfs";
+  o.host = &policy;
+  PruneService prune(*store_, o);
+  bool raced = false;
+  prune.SetPhaseHookForTesting([&](PrunePhase phase) {
+    if (phase != PrunePhase::kDelete || raced) return;
+    raced = true;
+    DockerContainerLease(id, chain);
+  });
+  absl::StatusOr<FilterArgs> f = FilterArgs::FromJSON(R"({"dangling":{"false":true}})");
+  ASSERT_TRUE(f.ok());
+  absl::StatusOr<PruneResult> r = prune.Prune(*f, {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(raced);
+  EXPECT_TRUE(Exists("docker.io/race/created:1")) << "pruned by a stale plan";
+  EXPECT_FALSE(Exists("docker.io/race/spare:1"));
 }
 
 }  // namespace

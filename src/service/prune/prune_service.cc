@@ -16,10 +16,32 @@ namespace {
 
 // What the re-check compares when the store keeps no records generation: the
 // fields of image and container records a plan depends on, sorted.
+// With a host profile, leases too: Docker's containers are leases holding
+// snapshots (hosts.md B4), so a container made meanwhile is a lease or a
+// snapshot added to one.
 struct RecordsSnapshot {
   std::vector<std::tuple<std::string, Digest, std::string, absl::Time>> images;
   std::vector<std::tuple<std::string, std::string, Digest>> containers;
+  bool with_leases = false;
+  std::vector<std::pair<std::string, std::vector<std::string>>> leases;  // id, resource IDs
 };
+
+// The leases' IDs and resources, sorted.
+absl::Status ReadLeases(Store& store, RecordsSnapshot* out) {
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<Lease> leases, store.leases().ListLeases());
+  out->with_leases = true;
+  out->leases.clear();
+  for (const Lease& l : leases) {
+    std::vector<std::string> ids;
+    for (const LeaseResource& r : l.resources) {
+      ids.push_back(std::to_string(static_cast<int>(r.type)) + "/" + r.snapshotter + "/" + r.id);
+    }
+    std::sort(ids.begin(), ids.end());
+    out->leases.emplace_back(l.id, std::move(ids));
+  }
+  std::sort(out->leases.begin(), out->leases.end());
+  return absl::OkStatus();
+}
 
 RecordsSnapshot SnapshotOf(const std::vector<ImageRecord>& images,
                            const std::vector<ContainerRecord>& containers) {
@@ -61,8 +83,11 @@ absl::StatusOr<bool> RecordsMoved(Store& store, const RecordsSnapshot& seen) {
   if (images.size() != seen.images.size() || containers.size() != seen.containers.size()) {
     return true;
   }
-  const RecordsSnapshot now = SnapshotOf(images, containers);
-  return now.images != seen.images || now.containers != seen.containers;
+  RecordsSnapshot now = SnapshotOf(images, containers);
+  if (now.images != seen.images || now.containers != seen.containers) return true;
+  if (!seen.with_leases) return false;
+  RECLAIM_RETURN_IF_ERROR(ReadLeases(store, &now));
+  return now.leases != seen.leases;
 }
 
 // How PruneService tells, under the records lock, whether the records moved
@@ -246,7 +271,12 @@ absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
   Phase(PrunePhase::kPlan);
   RECLAIM_RETURN_IF_ERROR(CheckCancelled(request.cancel, "image prune"));
   // Without a records generation the re-check compares the records themselves.
-  if (!check.generation.ok()) check.snapshot = SnapshotOf(inventory);
+  if (!check.generation.ok()) {
+    check.snapshot = SnapshotOf(inventory);
+    // Read after the gather, so a lease made during it re-plans (at worst
+    // needlessly).
+    if (options_.host != nullptr) RECLAIM_RETURN_IF_ERROR(ReadLeases(store_, &check.snapshot));
+  }
   PruneResult result;
   // The plan is all the rest needs: the inventory is given up (and freed while
   // planning).
