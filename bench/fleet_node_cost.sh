@@ -53,20 +53,36 @@ fresh_store() {
 # kubernetes profile's rules need; the images here are plain ctr imports).
 rcargs() { rc=("$reclaim" --store containerd --containerd-address "$sock" --namespace "$ns" --snapshotter "$SNAPSHOTTER"); }
 
-# timed LABEL CMD...: /usr/bin/time -v, prints RESULT.
+# CPU seconds the private containerd has used so far: a prune's cost on the
+# node is the client's CPU plus the daemon's work for it.
+daemon_cpu() {
+  awk '{printf "%.2f", ($14 + $15) / '"$(getconf CLK_TCK)"'}' "/proc/$(cat "$daemon/containerd.pid")/stat"
+}
+
+# timed LABEL CMD...: /usr/bin/time -v, prints RESULT (client CPU, the
+# daemon's CPU meanwhile, their sum) and remembers the sum in total_cpu[LABEL].
+declare -A total_cpu
 timed() {
   local label=$1; shift
+  local d0 d1
+  d0=$(daemon_cpu)
   /usr/bin/time -v -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err" || die "$label failed: $(tail -3 "$tmp/err")"
-  python3 - "$label" "$tmp/time" <<'PY'
+  sleep 1  # the daemon's collection after the last delete
+  d1=$(daemon_cpu)
+  python3 - "$label" "$tmp/time" "$d0" "$d1" >"$tmp/result" <<'PY'
 import re, sys
 t = open(sys.argv[2]).read()
 def f(k): return re.search(re.escape(k) + r": (.*)", t).group(1).strip()
 user, sys_ = float(f("User time (seconds)")), float(f("System time (seconds)"))
 w = f("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":")
 wall = sum(float(x) * 60 ** i for i, x in enumerate(reversed(w)))
+daemon = float(sys.argv[4]) - float(sys.argv[3])
 print(f"RESULT {sys.argv[1]} cpu_s={user + sys_:.2f} user_s={user:.2f} sys_s={sys_:.2f} "
+      f"containerd_cpu_s={daemon:.2f} node_cpu_s={user + sys_ + daemon:.2f} "
       f"wall_s={wall:.2f} peak_rss_mib={int(f('Maximum resident set size (kbytes)')) / 1024:.1f}")
 PY
+  cat "$tmp/result"
+  total_cpu[$label]=$(sed -n 's/.* node_cpu_s=\([0-9.]*\).*/\1/p' "$tmp/result")
 }
 
 echo "bench/fleet-node-cost: $N images ($SNAPSHOTTER), containerd $(containerd --version | awk '{print $3}'), $(nproc) CPUs, $reclaim"
@@ -78,6 +94,22 @@ rcargs; timed "cli-prune" "${rc[@]}" image prune -a -f
 tail -1 "$tmp/out"
 left=$(ctr -a "$sock" -n "$ns" images ls -q | wc -l)
 [ "$left" = 0 ] || die "$left images left after prune -a -f"
+
+# The floor: containerd's own client removing the same N images by name
+# (records, then one synchronous collection), which is all a prune of unused
+# images must at least cost; reclaim also reads and plans everything first.
+fresh_store peer
+ctr -a "$sock" -n "$ns" images ls -q >"$tmp/names"
+# All but the last without --sync (ctr would collect after each one), the
+# last with it: one collection, as a prune does.
+head -n -1 "$tmp/names" >"$tmp/names-but-last"
+last=$(tail -n 1 "$tmp/names")
+timed "ctr-images-rm" bash -c 'xargs -a "$1" ctr -a "$2" -n "$3" images rm >/dev/null &&
+  ctr -a "$2" -n "$3" images rm --sync "$4"' _ "$tmp/names-but-last" "$sock" "$ns" "$last"
+left=$(ctr -a "$sock" -n "$ns" images ls -q | wc -l)
+[ "$left" = 0 ] || die "$left images left after ctr images rm"
+python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'RATIO cli-prune/ctr-images-rm node_cpu {a / b:.2f}' if b else 'RATIO n/a')" \
+  "${total_cpu[cli-prune]}" "${total_cpu[ctr-images-rm]}"
 
 fresh_store serve
 rcargs; "${rc[@]}" serve -H "unix://$tmp/r.sock" >"$tmp/serve.out" 2>"$tmp/serve.err" &
