@@ -12,6 +12,51 @@
 #include "core/status.h"
 
 namespace reclaim {
+
+namespace {
+
+std::string LowerAscii(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+}  // namespace
+
+Platform NormalizePlatform(Platform p) {
+  p.os = LowerAscii(std::move(p.os));
+  if (p.os.empty()) p.os = "linux";
+  if (p.os == "macos") p.os = "darwin";
+  std::string arch = LowerAscii(std::move(p.architecture));
+  std::string variant = LowerAscii(std::move(p.variant));
+  if (arch == "i386") {
+    arch = "386";
+    variant.clear();
+  } else if (arch == "x86_64" || arch == "x86-64" || arch == "amd64") {
+    arch = "amd64";
+    if (variant == "v1") variant.clear();
+  } else if (arch == "aarch64" || arch == "arm64") {
+    arch = "arm64";
+    if (variant == "8" || variant == "v8" || variant == "v8.0") variant.clear();
+  } else if (arch == "armhf") {
+    arch = "arm";
+    variant = "v7";
+  } else if (arch == "armel") {
+    arch = "arm";
+    variant = "v6";
+  } else if (arch == "arm") {
+    if (variant.empty() || variant == "7") {
+      variant = "v7";
+    } else if (variant == "5" || variant == "6" || variant == "8") {
+      variant = "v" + variant;
+    }
+  }
+  p.architecture = std::move(arch);
+  p.variant = std::move(variant);
+  return p;
+}
+
 namespace {
 
 using json = nlohmann::json;

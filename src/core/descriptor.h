@@ -47,6 +47,13 @@ struct Platform {
   friend bool operator==(const Platform&, const Platform&) = default;
 };
 
+// containerd platforms.Normalize on a Linux host: os lower-cased ("" -> linux,
+// "macos" -> darwin); architecture aliases (x86_64 -> amd64, aarch64 -> arm64,
+// i386 -> 386, armhf -> arm/v7, armel -> arm/v6) and their variants
+// (amd64 "v1" and arm64 "8"/"v8" dropped, arm "" or "7" -> "v7").
+// The one normalisation every module uses (index matching, unpack, archives).
+Platform NormalizePlatform(Platform p);
+
 struct Descriptor {
   std::string media_type;                          // `mediaType`
   Digest digest;                                   // `digest`, always valid once parsed

@@ -5,17 +5,6 @@
 #include "store/store.h"
 
 namespace reclaim {
-namespace {
-
-std::string AsciiLower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
-}  // namespace
-
 std::string DanglingImageName(const Digest& digest) {
   return std::string(kDanglingPrefix) + digest.str();
 }
@@ -58,38 +47,6 @@ absl::StatusOr<std::string> FamiliarTaggedName(std::string_view name) {
   return TagNameOnly(*r).FamiliarString();
 }
 
-Platform NormalizePlatform(Platform p) {
-  p.os = AsciiLower(std::move(p.os));
-  if (p.os.empty()) p.os = "linux";
-  if (p.os == "macos") p.os = "darwin";
-  std::string arch = AsciiLower(std::move(p.architecture));
-  std::string variant = AsciiLower(std::move(p.variant));
-  if (arch == "i386") {
-    arch = "386";
-    variant.clear();
-  } else if (arch == "x86_64" || arch == "x86-64" || arch == "amd64") {
-    arch = "amd64";
-    if (variant == "v1") variant.clear();
-  } else if (arch == "aarch64" || arch == "arm64") {
-    arch = "arm64";
-    if (variant == "8" || variant == "v8" || variant == "v8.0") variant.clear();
-  } else if (arch == "armhf") {
-    arch = "arm";
-    variant = "v7";
-  } else if (arch == "armel") {
-    arch = "arm";
-    variant = "v6";
-  } else if (arch == "arm") {
-    if (variant.empty() || variant == "7") {
-      variant = "v7";
-    } else if (variant == "5" || variant == "6" || variant == "8") {
-      variant = "v" + variant;
-    }
-  }
-  p.architecture = std::move(arch);
-  p.variant = std::move(variant);
-  return p;
-}
 
 Platform HostPlatform() {
   Platform p;

@@ -48,11 +48,6 @@ std::string ImageNameFromAnnotations(const std::map<std::string, std::string>& a
 // for "docker.io/library/alpine"; errors when the name does not parse.
 [[nodiscard]] absl::StatusOr<std::string> FamiliarTaggedName(std::string_view name);
 
-// containerd platforms.Normalize on a Linux host: os lower-cased ("" -> linux,
-// "macos" -> darwin); architecture aliases (x86_64 -> amd64, aarch64 -> arm64,
-// i386 -> 386, armhf -> arm/v7, armel -> arm/v6) and their variants
-// (amd64 "v1" and arm64 "8"/"v8" dropped, arm "" or "7" -> "v7").
-Platform NormalizePlatform(Platform p);
 
 // The platform reclaim calls "host" for import and for choosing the manifest
 // of Docker's manifest.json: linux plus the architecture it was built for

@@ -119,12 +119,6 @@ std::string FormatPlatform(const Platform& p) {
   return out;
 }
 
-Platform NormalizePlatform(const Platform& p) {
-  Platform n = p;
-  n.os = NormalizeOs(p.os);
-  std::tie(n.architecture, n.variant) = NormalizeArch(p.architecture, p.variant);
-  return n;
-}
 
 absl::StatusOr<Platform> ParsePlatform(std::string_view specifier) {
   if (specifier.find('*') != std::string_view::npos) {

@@ -7,11 +7,8 @@
 //   PlatformMatcher m = PlatformMatcher::Only(p);     // or Only(DefaultPlatform())
 //   RECLAIM_ASSIGN_OR_RETURN(Descriptor d, SelectManifest(index, m));
 //
-// Normalisation (NormalizePlatform): OS and architecture lower-cased, `macos`
-// -> `darwin`; `i386` -> `386`; `x86_64`/`x86-64` -> `amd64` (variant `v1`
-// dropped); `aarch64` -> `arm64` (variant `8`/`v8` dropped); `armhf` ->
-// `arm/v7`; `armel` -> `arm/v6`; `arm` with variant ""/"7" -> `v7`, "5"/"6"/"8"
-// -> "v5"/"v6"/"v8".
+// Normalisation is core/descriptor.h's NormalizePlatform (containerd's
+// platforms.Normalize), here and everywhere else.
 //
 // ParsePlatform is containerd's platforms.Parse: components must match
 // `^[A-Za-z0-9_-]+$`; one component is an OS (architecture from the default
@@ -42,8 +39,6 @@ Platform DefaultPlatform();
 
 // `os/arch[/variant]`.
 std::string FormatPlatform(const Platform& p);
-
-Platform NormalizePlatform(const Platform& p);
 
 [[nodiscard]] absl::StatusOr<Platform> ParsePlatform(std::string_view specifier);
 

@@ -279,6 +279,28 @@ absl::Status ImageService::UnpackLoaded(const std::string& name, const Descripto
                                     options_.snapshotter + ": " + std::string(s.message()));
 }
 
+absl::StatusOr<PullResult> ImageService::Pull(RegistryClient& client, const Reference& ref,
+                                              PullOptions options) {
+  ReaderMutexLock lock(&records_mu_);
+  if (options.clock == nullptr) options.clock = &clock_;
+  if (!options.unpack) options.unpack = options_.unpack;
+  RECLAIM_ASSIGN_OR_RETURN(PullResult result, PullImage(store_, client, ref, options));
+  if (result.previous_target.has_value()) {
+    RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.images().ListImages());
+    const Digest& old = result.previous_target->digest;
+    if (std::none_of(images.begin(), images.end(),
+                     [&](const ImageRecord& r) { return r.target.digest == old; })) {
+      ImageRecord from;
+      from.name = result.name;
+      from.target = *result.previous_target;
+      RECLAIM_RETURN_IF_ERROR(EnsureDangling(from));
+    }
+  }
+  absl::Status s = store_.images().DeleteImage(DanglingImageName(result.target.digest));
+  if (!s.ok() && !absl::IsNotFound(s)) return s;
+  return result;
+}
+
 absl::StatusOr<ImportResult> ImageService::Import(ByteSource& source, const ImportOptions& options) {
   ReaderMutexLock lock(&records_mu_);
   ImportOptions o = options;

@@ -66,6 +66,7 @@
 #include "imageio/byte_stream.h"
 #include "imageio/import.h"
 #include "imageio/load.h"
+#include "imageio/pull.h"
 #include "imageio/save.h"
 #include "platform/clock.h"
 #include "platform/mutex.h"
@@ -177,6 +178,13 @@ class ImageService {
   // `docker rmi`. `noprune` is accepted (there are no parent images to prune).
   [[nodiscard]] absl::StatusOr<std::vector<ReportItem>> Remove(std::string_view ref_or_id,
                                                                bool force, bool noprune);
+
+  // `docker pull` of one tag or digest reference (imageio/pull.h) through
+  // `client`, unpacked with ImageServiceOptions::unpack when the options set
+  // none. A name that moves keeps its old target as a dangling record when
+  // nothing else names it; the new target loses its dangling record.
+  [[nodiscard]] absl::StatusOr<PullResult> Pull(RegistryClient& client, const Reference& ref,
+                                                PullOptions options = {});
 
   [[nodiscard]] absl::StatusOr<LoadResult> Load(ByteSource& source,
                                                 const LoadOptions& options = {});
