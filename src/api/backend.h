@@ -85,6 +85,7 @@ struct ImagePullQuery {
   std::string from_image;
   std::string tag;
   std::string platform;
+  std::string registry_auth;  // the X-Registry-Auth header, as sent
 };
 
 // GET /system/df: which parts to compute (all of them unless `type` is given).
@@ -168,8 +169,9 @@ class Backend {
                                                                 ByteSource& rootfs,
                                                                 const ImageImportQuery& query,
                                                                 JsonMessageWriter& progress) = 0;
-  // POST /images/create?fromImage=: reclaim has no registry client yet; the
-  // default answers 501 saying so.
+  // POST /images/create?fromImage=: pulls, writing moby's progress messages
+  // to `progress`; an error before the first message is the HTTP answer. The
+  // default answers 501 (a backend without a registry client).
   [[nodiscard]] virtual absl::Status PullImage(const RequestContext& ctx,
                                                const ImagePullQuery& query,
                                                JsonMessageWriter& progress);

@@ -521,7 +521,8 @@ absl::Status DockerApi::ImagesCreate(Call& c) {
   absl::Status result;
   std::string from_image = c.query.Get("fromImage");
   if (!from_image.empty()) {
-    ImagePullQuery q{from_image, c.query.Get("tag"), c.query.Get("platform")};
+    ImagePullQuery q{from_image, c.query.Get("tag"), c.query.Get("platform"),
+                     c.ex.header("X-Registry-Auth").value_or("")};
     result = backend_.PullImage(c.ctx, q, out);
   } else {
     ImageImportQuery q;

@@ -16,6 +16,9 @@
 #include "docker/container_json.h"
 #include "docker/image_json.h"
 #include "docker/prune_json.h"
+#include "docker/pull_json.h"
+#include "registry/auth_config.h"
+#include "registry/platforms.h"
 #include "service/prune/report.h"
 #include "service/system_df.h"
 
@@ -324,6 +327,62 @@ absl::StatusOr<std::vector<std::string>> ServiceBackend::LoadImages(const Reques
   std::vector<std::string> lines;
   for (const LoadedImage& image : result.images) lines.push_back(image.Message() + "\n");
   return lines;
+}
+
+absl::Status ServiceBackend::PullImage(const RequestContext& ctx, const ImagePullQuery& q,
+                                       JsonMessageWriter& progress) {
+  if (!options_.registry) return Backend::PullImage(ctx, q, progress);
+  std::string from = q.from_image;
+  while (!from.empty() && from.back() == ':') from.pop_back();  // old `pull -a` clients
+  RECLAIM_ASSIGN_OR_RETURN(Reference ref, ParseNormalizedNamed(from));
+  if (ref.FamiliarName() == "scratch") {
+    return absl::PermissionDeniedError("'scratch' is a reserved name");
+  }
+  if (!q.tag.empty()) {
+    if (Digest::Parse(q.tag).ok()) {
+      RECLAIM_ASSIGN_OR_RETURN(ref, WithDigest(ref, q.tag));
+    } else {
+      RECLAIM_ASSIGN_OR_RETURN(ref, WithTag(ref, q.tag));
+    }
+  }
+  PullOptions o;
+  if (!q.platform.empty() && ApiVersionAtLeast(ctx.api_version, "1.32")) {
+    RECLAIM_ASSIGN_OR_RETURN(Platform p, ParsePlatform(q.platform));
+    o.platforms = PlatformMatcher::Only(p);
+    o.platform_text = FormatPlatform(p);
+  }
+  const AuthConfig auth = DecodeRegistryAuthHeader(q.registry_auth);
+  RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
+                           options_.registry([auth](const std::string&) { return auth; }));
+  // Downloading at most every 100 ms per layer, as moby's progress ticker.
+  std::map<std::string, absl::Time> last_shown;
+  o.progress = [&](const PullEvent& e) {
+    if (e.kind == PullEvent::Kind::kDownloading && e.current < e.total) {
+      const absl::Time now = absl::Now();
+      auto [it, fresh] = last_shown.try_emplace(e.id, now);
+      if (!fresh && now - it->second < absl::Milliseconds(100)) return;
+      it->second = now;
+    }
+    // A client that stopped reading fails the answer later; the pull goes on.
+    (void)progress.Write(PullEventJson(e));
+  };
+  std::vector<Reference> refs;
+  if (ref.IsNameOnly()) {  // moby pulls every tag
+    RECLAIM_ASSIGN_OR_RETURN(std::vector<std::string> tags, client->ListTags(ref));
+    for (const std::string& tag : tags) {
+      RECLAIM_ASSIGN_OR_RETURN(Reference tagged, WithTag(ref, tag));
+      refs.push_back(std::move(tagged));
+    }
+  } else {
+    refs.push_back(ref);
+  }
+  for (const Reference& r : refs) {
+    RECLAIM_ASSIGN_OR_RETURN(PullResult pulled, images_.Pull(*client, r, o));
+    RECLAIM_RETURN_IF_ERROR(progress.Write(PullDigestJson(pulled.target.digest)));
+    RECLAIM_RETURN_IF_ERROR(progress.Write(
+        PullStatusJson(r.FamiliarString(), pulled.created || pulled.previous_target.has_value())));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ServiceBackend::ImportImage(const RequestContext&, ByteSource& rootfs,

@@ -9,9 +9,9 @@ endif()
 if(TARGET reclaim_service)
   reclaim_cc_library(reclaim_api_service
     SRCS ${CMAKE_CURRENT_LIST_DIR}/service_backend.cc
-    DEPS reclaim_api reclaim_service
+    DEPS reclaim_api reclaim_service reclaim_registry
     PRIVATE_DEPS reclaim_docker_json reclaim_core_reference reclaim_core_status
-         reclaim_prune_plan)
+         reclaim_prune_plan reclaim_registry_auth reclaim_registry_platforms)
 
   if(NOT TARGET SQLite::SQLite3)
     find_package(SQLite3 REQUIRED)

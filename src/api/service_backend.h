@@ -20,6 +20,7 @@
 #ifndef RECLAIM_API_SERVICE_BACKEND_H_
 #define RECLAIM_API_SERVICE_BACKEND_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,6 +31,7 @@
 #include "api/backend.h"
 #include "api/docker_api.h"
 #include "platform/mutex.h"
+#include "registry/client.h"
 #include "service/container_service.h"
 #include "service/image_service.h"
 
@@ -43,6 +45,9 @@ struct ServiceBackendOptions {
   // The host profile and why ("kubernetes (namespace k8s.io ...)"): a
   // DriverStatus line, which `docker info` prints under Storage Driver.
   std::string host_profile;
+  // Makes the registry client of one pull with the request's credentials
+  // (X-Registry-Auth, for every host it talks to). Unset: pulls answer 501.
+  std::function<absl::StatusOr<std::unique_ptr<RegistryClient>>(CredentialsFn)> registry;
 };
 
 // GET /images/json also as ImageListBodySource (api/docker_api.h): the body
@@ -73,6 +78,8 @@ class ServiceBackend final : public Backend, public ImageListBodySource {
   absl::StatusOr<std::string> ImportImage(const RequestContext& ctx, ByteSource& rootfs,
                                           const ImageImportQuery& query,
                                           JsonMessageWriter& progress) override;
+  absl::Status PullImage(const RequestContext& ctx, const ImagePullQuery& query,
+                         JsonMessageWriter& progress) override;
   absl::Status SaveImages(const RequestContext& ctx, const std::vector<std::string>& names,
                           ByteSink& out) override;
   absl::StatusOr<Json> CreateContainer(const RequestContext& ctx,

@@ -98,6 +98,15 @@ absl::StatusOr<HostPolicyOptions> Session::HostOptions(const StoreSpec& spec) co
   return o;
 }
 
+RegistryClientOptions Session::RegistryOptions(CredentialsFn credentials) const {
+  RegistryClientOptions o;
+  o.hosts.insecure_registries = g_.insecure_registries;
+  o.hosts.registry_mirrors = g_.registry_mirrors;
+  o.certs_dir = g_.registry_certs_dir;
+  o.credentials = std::move(credentials);
+  return o;
+}
+
 absl::Status Session::Open(const std::string& holder, bool wait, bool prune) {
   if (store_ != nullptr) return absl::OkStatus();
   RECLAIM_ASSIGN_OR_RETURN(const StoreSpec spec, Spec(holder));
@@ -345,6 +354,15 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
                  "kubernetes: the sandbox (pause) image, never pruned (default " +
                      std::string(kDefaultSandboxImage) + ")");
 
+  app.add_option("--insecure-registry", g.insecure_registries,
+                 "A registry (host[:port] or CIDR) reached over plain HTTP or unverified TLS; "
+                 "loopback always is (repeatable)");
+  app.add_option("--registry-mirror", g.registry_mirrors,
+                 "A mirror (URL) tried before docker.io (repeatable)");
+  app.add_option("--registry-certs-dir", g.registry_certs_dir,
+                 "Per-registry CAs and client certificates, <dir>/<host[:port]>/ (default " +
+                     std::string(kDefaultCertsDir) + ")");
+
   int status = 0;
   auto* fsck = app.add_subcommand("fsck", "Check the store's on-disk invariants");
   bool repair = false;
@@ -392,6 +410,11 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
       return;
     }
     ServeRequest request{*std::move(spec), hosts, *std::move(host)};
+    request.registry = session.RegistryOptions(nullptr);
+    if (absl::Status s = RegistryClient::Create(request.registry).status(); !s.ok()) {
+      status = session.Usage(std::string(s.message()));
+      return;
+    }
     if (!prune_interval.empty()) {
       absl::StatusOr<absl::Duration> interval =
           ParseDurationFlag("--prune-interval", prune_interval, "24h");
@@ -414,6 +437,7 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
   image->require_subcommand(1);
   AddImageCommands(*image, session, status);
   AddImagePruneCommand(*image, session, status);
+  AddImagePullCommand(*image, session, status);
 
   auto* container = app.add_subcommand("container", "Manage containers (records only: reclaim never runs them)");
   container->require_subcommand(1);

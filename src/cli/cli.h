@@ -44,6 +44,7 @@
 #include "absl/time/time.h"
 #include "platform/clock.h"
 #include "platform/cancel.h"
+#include "registry/client.h"
 #include "store/open/open_store.h"
 
 namespace reclaim {
@@ -57,6 +58,8 @@ struct ServeRequest {
   // --prune-interval (0: never) and --prune-filter: a scheduled image prune.
   absl::Duration prune_interval = absl::ZeroDuration();
   FilterArgs prune_filters;
+  // The registry settings pulls use (credentials come with each request).
+  RegistryClientOptions registry;
 };
 
 struct CliEnv {

@@ -45,6 +45,10 @@ struct Globals {
   std::string host;  // --host profile; empty: from the namespace
   std::string min_age;  // --min-age (Go duration); empty: the profile's default
   std::string sandbox_image = std::string(kDefaultSandboxImage);
+  // Registries (pull): --insecure-registry, --registry-mirror, --registry-certs-dir.
+  std::vector<std::string> insecure_registries;
+  std::vector<std::string> registry_mirrors;
+  std::string registry_certs_dir = std::string(kDefaultCertsDir);
 };
 
 class Session {
@@ -68,6 +72,9 @@ class Session {
   // The host profile of `spec` and its options (--host, --min-age,
   // --sandbox-image); InvalidArgument for a bad value.
   [[nodiscard]] absl::StatusOr<HostPolicyOptions> HostOptions(const StoreSpec& spec) const;
+  // The registry settings of the global flags (hosts, certs.d), for a client
+  // of `credentials`.
+  RegistryClientOptions RegistryOptions(CredentialsFn credentials) const;
   // The host policy the opened services use (valid after Open).
   const HostPolicy& host() const { return *host_; }
 
@@ -143,6 +150,7 @@ void AddImageCommands(CLI::App& image, Session& s, int& status);
 void AddContainerCommands(CLI::App& container, Session& s, int& status);
 void AddSystemCommands(CLI::App& system, Session& s, int& status);
 void AddImagePruneCommand(CLI::App& image, Session& s, int& status);
+void AddImagePullCommand(CLI::App& image, Session& s, int& status);  // registry_commands.cc
 // `container create [OPTIONS] IMAGE [COMMAND] [ARG...]`: `args` with "--" put
 // before IMAGE, so that the command's own options (`sh -c ...`) are not parsed
 // as reclaim's; other command lines are returned unchanged.

@@ -145,7 +145,13 @@ class Puller {
                                           " but could not unpack it: " + std::string(s.message()));
       }
     }
-    for (const std::string& id : fetched_layers_) events_.Emit(PullEvent::Kind::kPullComplete, id);
+    // Bottom layer first, as they apply.
+    std::set<std::string> done(fetched_layers_.begin(), fetched_layers_.end());
+    for (const Descriptor& layer : manifest.layers) {
+      if (done.erase(ShortHex(layer.digest)) > 0) {
+        events_.Emit(PullEvent::Kind::kPullComplete, ShortHex(layer.digest));
+      }
+    }
     return result_;
   }
 

@@ -10,6 +10,7 @@
 #   tests/e2e/docker_cli_containerd_test.sh PATH/TO/reclaim
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/pull_cases.sh"
 command -v docker >/dev/null || { echo "FATAL: no docker CLI on the PATH" >&2; exit 1; }
 command -v ctr >/dev/null || { echo "FATAL: no ctr (scripts/setup.sh installs containerd)" >&2; exit 1; }
 e2e_init "${1:-}"
@@ -150,6 +151,20 @@ dk system prune -a -f
 expect_rc 0
 expect_out_has "Deleted Containers:"
 expect_eq "$(repo_tags)" "" "images after system prune -a (its container went first)"
+
+# ------------------------------------------------------------------ pull
+pull_cases
+
+t "a pulled image is unpacked and labelled as containerd's own pull leaves it"
+run ctrn images check
+line=$(printf '%s\n' "$OUT" | awk -v r="$REG/x/app:2" '$1 == r')
+case "$line" in
+  *"complete ("*" true") ;;
+  *) fail "$REG/x/app:2 is not complete and unpacked after docker pull: $line" ;;
+esac
+run ctrn content ls
+expect_match "$OUT" "containerd.io/distribution.source.$REG=x/app" "ctr content ls"
+expect_match "$OUT" "containerd.io/gc.ref.content.l.0=sha256:" "ctr content ls"
 
 t "SIGTERM stops the server; containerd keeps running"
 e2e_stop_server ctd

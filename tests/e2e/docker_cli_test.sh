@@ -12,6 +12,7 @@
 # temporary directory.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/pull_cases.sh"
 command -v docker >/dev/null || { echo "FATAL: no docker CLI on the PATH" >&2; exit 1; }
 command -v curl >/dev/null || { echo "FATAL: no curl (scripts/setup.sh installs it)" >&2; exit 1; }
 e2e_init "${1:-}"
@@ -826,6 +827,9 @@ expect_eq "$(printf '%s\n' "$OUT" | sed -n 3p)" '{"message":"invalid JSON: unexp
 expect_alive "a body cut short"
 
 # ------------------------------------------------------------------ stop
+# ------------------------------------------------------------------ pull
+pull_cases
+
 t "SIGTERM: exit 0, socket removed, the store checks clean"
 e2e_stop_server main
 run "$RECLAIM" --root "$T/main-root" fsck

@@ -190,6 +190,13 @@ $(printf '%s' "$1" | sed 's/^/      | /')
     want
 $(printf '%s' "$2" | sed 's/^/      | /')"
 }
+# expect_out_matches ERE / expect_out_lacks_match ERE: some / no stdout line matches.
+expect_out_matches() {
+  grep -qE -- "$1" <<<"$OUT" || fail "no stdout line matches /$1/"
+}
+expect_out_lacks_match() {
+  ! grep -qE -- "$1" <<<"$OUT" || fail "a stdout line matches /$1/"
+}
 # expect_match VALUE ERE WHAT
 expect_match() {
   grep -qE -- "$2" <<<"$1" || fail "${3:-value} does not match /$2/: $1"
@@ -280,3 +287,45 @@ expect_json_error_4xx() {
 # sorted_lines TEXT: the lines of TEXT, sorted (for output whose order the
 # docker CLI or the server does not fix).
 sorted_lines() { printf '%s\n' "$1" | sort; }
+
+# e2e_start_registry NAME: Debian's docker-registry on a free 127.0.0.1 port
+# with its root under $E2E_TMP/NAME-registry (never the packaged service),
+# stopped by PID with the servers. Sets REG=127.0.0.1:PORT.
+e2e_start_registry() {
+  local name=$1 dir="$E2E_TMP/$1-registry" port i
+  command -v docker-registry >/dev/null || { echo "FATAL: no docker-registry (scripts/setup.sh installs it)" >&2; exit 1; }
+  mkdir -p "$dir"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  cat >"$dir/config.yml" <<YML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+  secret: reclaim-e2e
+YML
+  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+  E2E_PIDS["registry-$name"]=$!
+  REG=127.0.0.1:$port
+  for i in $(seq 1 150); do
+    curl -sf "http://$REG/v2/" >/dev/null && return 0
+    kill -0 "${E2E_PIDS["registry-$name"]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "FATAL: docker-registry did not come up:" >&2
+  cat "$dir/log" >&2
+  exit 1
+}
+
+# skopeo_push ARCHIVE REF: copies a docker-archive into the loopback registry.
+skopeo_push() {
+  skopeo copy -q --dest-tls-verify=false "docker-archive:$1" "docker://$2" >/dev/null 2>"$E2E_TMP/skopeo.err" ||
+    { echo "FATAL: skopeo copy $1 $2: $(cat "$E2E_TMP/skopeo.err")" >&2; exit 1; }
+}
+# skopeo_digest REF: the manifest digest the registry serves for REF.
+skopeo_digest() { skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$1"; }

@@ -122,6 +122,11 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   if (spec.kind == StoreKind::kContainerd) backend_options.driver = spec.snapshotter;
   backend_options.root_dir = spec.kind == StoreKind::kLocal ? spec.root : (*store)->Describe();
   backend_options.host_profile = HostChoiceText(request.host.host);
+  backend_options.registry = [registry = request.registry](CredentialsFn credentials) {
+    RegistryClientOptions o = registry;
+    o.credentials = std::move(credentials);
+    return RegistryClient::Create(std::move(o));
+  };
   ServiceBackend backend(images, containers, backend_options);
 
   // Block the stop signals before any server thread exists, so they inherit the

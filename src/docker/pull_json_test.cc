@@ -1,0 +1,45 @@
+#include "docker/pull_json.h"
+
+#include "gtest/gtest.h"
+
+namespace reclaim {
+namespace {
+
+TEST(PullJsonTest, MobyMessagesInStructOrder) {
+  PullEvent from{PullEvent::Kind::kPullingFrom, "latest", "library/alpine"};
+  EXPECT_EQ(PullEventJson(from).dump(), R"({"status":"Pulling from library/alpine","id":"latest"})");
+  PullEvent layer{PullEvent::Kind::kPullingFsLayer, "0123456789ab"};
+  EXPECT_EQ(PullEventJson(layer).dump(),
+            R"({"status":"Pulling fs layer","progressDetail":{},"id":"0123456789ab"})");
+  PullEvent done{PullEvent::Kind::kDownloadComplete, "0123456789ab"};
+  EXPECT_EQ(PullEventJson(done).dump(),
+            R"({"status":"Download complete","progressDetail":{"hidecounts":true},"id":"0123456789ab"})");
+  PullEvent have{PullEvent::Kind::kAlreadyExists, "0123456789ab"};
+  EXPECT_EQ(PullEventJson(have)["status"], "Already exists");
+  PullEvent complete{PullEvent::Kind::kPullComplete, "0123456789ab"};
+  EXPECT_EQ(PullEventJson(complete)["status"], "Pull complete");
+  PullEvent down{PullEvent::Kind::kDownloading, "0123456789ab", "", 1048576, 3402000};
+  const Json d = PullEventJson(down);
+  EXPECT_EQ(d.dump(),
+            R"({"status":"Downloading","progressDetail":{"current":1048576,"total":3402000},)"
+            R"("progress":"[===============>                                   ]  1.049MB/3.402MB",)"
+            R"("id":"0123456789ab"})");
+}
+
+TEST(PullJsonTest, ProgressBarEnds) {
+  EXPECT_EQ(ProgressBar(0, 100), "[>" + std::string(50, ' ') + "]       0B/100B");
+  EXPECT_EQ(ProgressBar(100, 100), "[" + std::string(50, '=') + ">]     100B/100B");
+  EXPECT_EQ(ProgressBar(2048, 0), " 2.048kB");  // "%8v"
+}
+
+TEST(PullJsonTest, ClosingMessages) {
+  const Digest d = Digest::Sha256Of("x");
+  EXPECT_EQ(PullDigestJson(d).dump(), R"({"status":"Digest: )" + d.str() + R"("})");
+  EXPECT_EQ(PullStatusJson("alpine:latest", true)["status"],
+            "Status: Downloaded newer image for alpine:latest");
+  EXPECT_EQ(PullStatusJson("alpine:latest", false)["status"],
+            "Status: Image is up to date for alpine:latest");
+}
+
+}  // namespace
+}  // namespace reclaim
