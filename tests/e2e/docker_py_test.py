@@ -512,6 +512,54 @@ def run_cases(server, reclaim, tmp, store_args):
         assert overlapped >= 1, "the two prunes never overlapped"
 
     @case
+    def pull():
+        """images.pull and api.pull(stream=True, decode=True) from a loopback docker-registry"""
+        reg_dir = os.path.join(tmp, "registry")
+        os.makedirs(reg_dir, exist_ok=True)
+        port = free_port()
+        with open(os.path.join(reg_dir, "config.yml"), "w") as f:
+            f.write("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
+                    f"    rootdirectory: {reg_dir}/data\nhttp:\n  addr: 127.0.0.1:{port}\n"
+                    "  secret: reclaim-py\n")
+        reg = subprocess.Popen(["docker-registry", "serve", os.path.join(reg_dir, "config.yml")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            host = f"127.0.0.1:{port}"
+            for _ in range(150):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            data, _ = archive("tags=py/app:1;seed=py-pull;layers=2")
+            tar = os.path.join(tmp, "py-pull.tar")
+            with open(tar, "wb") as f:
+                f.write(data)
+            subprocess.run(["skopeo", "copy", "-q", "--dest-tls-verify=false", "docker-archive:" + tar,
+                            f"docker://{host}/py/app:1"], check=True, capture_output=True)
+            want = subprocess.run(["skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}",
+                                   f"docker://{host}/py/app:1"], check=True, capture_output=True,
+                                  text=True).stdout.strip()
+            lines = list(api.pull(f"{host}/py/app", tag="1", stream=True, decode=True))
+            statuses = [m.get("status") for m in lines]
+            assert statuses[0] == "Pulling from py/app" and lines[0]["id"] == "1", lines
+            assert "Pulling fs layer" in statuses and "Download complete" in statuses, statuses
+            assert statuses[-2:] == [f"Digest: {want}",
+                                     f"Status: Downloaded newer image for {host}/py/app:1"], statuses
+            img = client.images.pull(f"{host}/py/app", tag="1")
+            assert img.id == want and img.tags == [f"{host}/py/app:1"], (img.id, img.tags)
+            try:
+                client.images.pull(f"{host}/py/app", tag="nope")
+            except docker.errors.NotFound as e:
+                assert "manifest for " + host + "/py/app:nope not found" in e.explanation, e.explanation
+            else:
+                raise AssertionError("pulling a missing tag did not fail")
+            client.images.remove(img.id, force=True)
+        finally:
+            reg.terminate()
+            reg.wait(timeout=10)
+
+    @case
     def shutdown():
         """SIGTERM: exit status 0, socket removed, fsck clean"""
         data, _ = archive("tags=left/behind:1;seed=left")  # something for the store to keep
