@@ -279,6 +279,18 @@ absl::Status ImageService::UnpackLoaded(const std::string& name, const Descripto
                                     options_.snapshotter + ": " + std::string(s.message()));
 }
 
+absl::Status ImageService::KeepDanglingIfUnnamed(const std::string& name, const Descriptor& old) {
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.images().ListImages());
+  if (std::any_of(images.begin(), images.end(),
+                  [&](const ImageRecord& r) { return r.target.digest == old.digest; })) {
+    return absl::OkStatus();
+  }
+  ImageRecord from;
+  from.name = name;
+  from.target = old;
+  return EnsureDangling(from);
+}
+
 absl::StatusOr<PullResult> ImageService::Pull(RegistryClient& client, const Reference& ref,
                                               PullOptions options) {
   ReaderMutexLock lock(&records_mu_);
@@ -286,15 +298,7 @@ absl::StatusOr<PullResult> ImageService::Pull(RegistryClient& client, const Refe
   if (!options.unpack) options.unpack = options_.unpack;
   RECLAIM_ASSIGN_OR_RETURN(PullResult result, PullImage(store_, client, ref, options));
   if (result.previous_target.has_value()) {
-    RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.images().ListImages());
-    const Digest& old = result.previous_target->digest;
-    if (std::none_of(images.begin(), images.end(),
-                     [&](const ImageRecord& r) { return r.target.digest == old; })) {
-      ImageRecord from;
-      from.name = result.name;
-      from.target = *result.previous_target;
-      RECLAIM_RETURN_IF_ERROR(EnsureDangling(from));
-    }
+    RECLAIM_RETURN_IF_ERROR(KeepDanglingIfUnnamed(result.name, *result.previous_target));
   }
   absl::Status s = store_.images().DeleteImage(DanglingImageName(result.target.digest));
   if (!s.ok() && !absl::IsNotFound(s)) return s;
@@ -307,15 +311,7 @@ absl::StatusOr<ImportResult> ImageService::Import(ByteSource& source, const Impo
   if (o.clock == nullptr) o.clock = &clock_;
   RECLAIM_ASSIGN_OR_RETURN(ImportResult result, ImportRootfs(store_, source, o));
   if (result.previous_target.has_value() && result.previous_target->digest != result.target.digest) {
-    RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.images().ListImages());
-    const Digest& old = result.previous_target->digest;
-    if (std::none_of(images.begin(), images.end(),
-                     [&](const ImageRecord& r) { return r.target.digest == old; })) {
-      ImageRecord from;
-      from.name = result.name;
-      from.target = *result.previous_target;
-      RECLAIM_RETURN_IF_ERROR(EnsureDangling(from));
-    }
+    RECLAIM_RETURN_IF_ERROR(KeepDanglingIfUnnamed(result.name, *result.previous_target));
   }
   RECLAIM_RETURN_IF_ERROR(UnpackLoaded(result.name, result.target));
   return result;

@@ -234,6 +234,9 @@ class ImageService {
   // Creates `moby-dangling@<target>` from `from` (name labels dropped); an
   // existing one is fine.
   absl::Status EnsureDangling(const ImageRecord& from);
+  // After `name` moved off `old`: a dangling record for `old` when no name
+  // points at it any more.
+  absl::Status KeepDanglingIfUnnamed(const std::string& name, const Descriptor& old);
   // options_.unpack on a target a load or import brought in under `name`.
   absl::Status UnpackLoaded(const std::string& name, const Descriptor& target);
 
