@@ -23,38 +23,20 @@ bool Contains(const std::string_view (&list)[N], std::string_view s) {
   return std::find(std::begin(list), std::end(list), s) != std::end(list);
 }
 
+// The specifier's components through core's NormalizePlatform (components
+// are never empty here, so its "" -> linux default does not apply).
 std::string NormalizeOs(std::string_view os) {
-  std::string o = str::Lower(os);
-  if (o == "macos") o = "darwin";
-  return o;
+  Platform p;
+  p.os = std::string(os);
+  return NormalizePlatform(std::move(p)).os;
 }
 
 std::pair<std::string, std::string> NormalizeArch(std::string_view arch, std::string_view variant) {
-  std::string a = str::Lower(arch);
-  std::string v = str::Lower(variant);
-  if (a == "i386") {
-    a = "386";
-    v = "";
-  } else if (a == "x86_64" || a == "x86-64" || a == "amd64") {
-    a = "amd64";
-    if (v == "v1") v = "";
-  } else if (a == "aarch64" || a == "arm64") {
-    a = "arm64";
-    if (v == "8" || v == "v8") v = "";
-  } else if (a == "armhf") {
-    a = "arm";
-    v = "v7";
-  } else if (a == "armel") {
-    a = "arm";
-    v = "v6";
-  } else if (a == "arm") {
-    if (v.empty() || v == "7") {
-      v = "v7";
-    } else if (v == "5" || v == "6" || v == "8") {
-      v = "v" + v;
-    }
-  }
-  return {a, v};
+  Platform p;
+  p.architecture = std::string(arch);
+  p.variant = std::string(variant);
+  Platform n = NormalizePlatform(std::move(p));
+  return {std::move(n.architecture), std::move(n.variant)};
 }
 
 bool ValidComponent(std::string_view part) {
