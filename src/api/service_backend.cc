@@ -18,7 +18,6 @@
 #include "docker/prune_json.h"
 #include "docker/pull_json.h"
 #include "registry/auth_config.h"
-#include "registry/platforms.h"
 #include "service/prune/report.h"
 #include "service/system_df.h"
 
@@ -347,9 +346,7 @@ absl::Status ServiceBackend::PullImage(const RequestContext& ctx, const ImagePul
   }
   PullOptions o;
   if (!q.platform.empty() && ApiVersionAtLeast(ctx.api_version, "1.32")) {
-    RECLAIM_ASSIGN_OR_RETURN(Platform p, ParsePlatform(q.platform));
-    o.platforms = PlatformMatcher::Only(p);
-    o.platform_text = FormatPlatform(p);
+    RECLAIM_RETURN_IF_ERROR(o.SetPlatform(q.platform));
   }
   const AuthConfig auth = DecodeRegistryAuthHeader(q.registry_auth);
   RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
@@ -366,16 +363,7 @@ absl::Status ServiceBackend::PullImage(const RequestContext& ctx, const ImagePul
     // A client that stopped reading fails the answer later; the pull goes on.
     (void)progress.Write(PullEventJson(e));
   };
-  std::vector<Reference> refs;
-  if (ref.IsNameOnly()) {  // moby pulls every tag
-    RECLAIM_ASSIGN_OR_RETURN(std::vector<std::string> tags, client->ListTags(ref));
-    for (const std::string& tag : tags) {
-      RECLAIM_ASSIGN_OR_RETURN(Reference tagged, WithTag(ref, tag));
-      refs.push_back(std::move(tagged));
-    }
-  } else {
-    refs.push_back(ref);
-  }
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<Reference> refs, PullReferences(*client, ref));
   for (const Reference& r : refs) {
     RECLAIM_ASSIGN_OR_RETURN(PullResult pulled, images_.Pull(*client, r, o));
     RECLAIM_RETURN_IF_ERROR(progress.Write(PullDigestJson(pulled.target.digest)));

@@ -11,7 +11,6 @@
 #include "nlohmann/json.hpp"
 #include "platform/posix_fs.h"
 #include "registry/auth_config.h"
-#include "registry/platforms.h"
 
 namespace reclaim::cli_internal {
 namespace {
@@ -60,10 +59,7 @@ int ImagePull(Session& s, const PullFlags& f) {
   }
   PullOptions o;
   if (!f.platform.empty()) {
-    absl::StatusOr<Platform> p = ParsePlatform(f.platform);
-    if (!p.ok()) return s.Fail(p.status());
-    o.platforms = PlatformMatcher::Only(*p);
-    o.platform_text = FormatPlatform(*p);
+    if (absl::Status st = o.SetPlatform(f.platform); !st.ok()) return s.Fail(st);
   }
   const std::string config = DockerConfigPath(Env("DOCKER_CONFIG"), Env("HOME"));
   absl::StatusOr<AuthConfig> auth = LoadDockerConfigAuth(RealFs(), config, ref.Domain());
@@ -79,19 +75,10 @@ int ImagePull(Session& s, const PullFlags& f) {
       if (!line.empty()) s.out() << line << "\n" << std::flush;
     };
   }
-  std::vector<Reference> refs{ref};
-  if (ref.IsNameOnly()) {
-    absl::StatusOr<std::vector<std::string>> tags = (*client)->ListTags(ref);
-    if (!tags.ok()) return s.Fail(tags.status());
-    refs.clear();
-    for (const std::string& t : *tags) {
-      absl::StatusOr<Reference> tagged = WithTag(ref, t);
-      if (!tagged.ok()) return s.Fail(tagged.status());
-      refs.push_back(*tagged);
-    }
-  }
+  absl::StatusOr<std::vector<Reference>> refs = PullReferences(**client, ref);
+  if (!refs.ok()) return s.Fail(refs.status());
   nlohmann::json j = nlohmann::json::array();
-  for (const Reference& r : refs) {
+  for (const Reference& r : *refs) {
     absl::StatusOr<PullResult> pulled = s.images().Pull(**client, r, o);
     if (!pulled.ok()) return s.Fail(pulled.status());
     const bool newer = pulled->created || pulled->previous_target.has_value();

@@ -280,6 +280,25 @@ class Puller {
 
 }  // namespace
 
+absl::Status PullOptions::SetPlatform(std::string_view specifier) {
+  RECLAIM_ASSIGN_OR_RETURN(Platform p, ParsePlatform(specifier));
+  platforms = PlatformMatcher::Only(p);
+  platform_text = FormatPlatform(p);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Reference>> PullReferences(RegistryClient& client,
+                                                      const Reference& ref) {
+  if (!ref.IsNameOnly()) return std::vector<Reference>{ref};
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<std::string> tags, client.ListTags(ref));
+  std::vector<Reference> refs;
+  for (const std::string& tag : tags) {
+    RECLAIM_ASSIGN_OR_RETURN(Reference tagged, WithTag(ref, tag));
+    refs.push_back(std::move(tagged));
+  }
+  return refs;
+}
+
 std::string DistributionSourceLabel(const std::string& host) {
   return "containerd.io/distribution.source." + host;
 }

@@ -48,6 +48,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/descriptor.h"
@@ -84,6 +86,10 @@ struct PullOptions {
   // NotFound leaves it packed. Unset: no unpack.
   std::function<absl::Status(const Descriptor& target)> unpack;
   const Clock* clock = nullptr;  // lease expiry; null = RealClock()
+
+  // Pull `specifier` ("linux/arm64") instead of the default platform;
+  // InvalidArgument from ParsePlatform.
+  [[nodiscard]] absl::Status SetPlatform(std::string_view specifier);
 };
 
 struct PullResult {
@@ -100,6 +106,11 @@ struct PullResult {
 [[nodiscard]] absl::StatusOr<PullResult> PullImage(Store& store, RegistryClient& client,
                                                    const Reference& ref,
                                                    const PullOptions& options = {});
+
+// What a pull of `ref` pulls: `ref` itself, or for a name-only reference each
+// of the repository's tags (moby's `pull -a`).
+[[nodiscard]] absl::StatusOr<std::vector<Reference>> PullReferences(RegistryClient& client,
+                                                                    const Reference& ref);
 
 // containerd's distribution source label key for a registry host.
 std::string DistributionSourceLabel(const std::string& host);
