@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -111,6 +112,24 @@ class HostsContainerdTest : public ::testing::Test {
       EXPECT_EQ(dry->report.space_reclaimed, real->report.space_reclaimed);
     }
     return real;
+  }
+
+  // The real `prune -a` under `policy`, with `race` run once between the plan
+  // and the deletion (the delete phase's hook); `*raced` says it ran.
+  absl::StatusOr<PruneResult> PruneAllRacing(const HostPolicy& policy, bool* raced,
+                                             const std::function<void()>& race) {
+    PruneServiceOptions o;
+    o.snapshotter = "overlayfs";
+    o.host = &policy;
+    PruneService prune(*store_, o);
+    prune.SetPhaseHookForTesting([&](PrunePhase phase) {
+      if (phase != PrunePhase::kDelete || *raced) return;
+      *raced = true;
+      race();
+    });
+    absl::StatusOr<FilterArgs> f = FilterArgs::FromJSON(R"({"dangling":{"false":true}})");
+    if (!f.ok()) return f.status();
+    return prune.Prune(*f, {});
   }
 
   bool Exists(const std::string& name) { return store_->images().GetImage(name).ok(); }
@@ -296,23 +315,14 @@ TEST_F(HostsContainerdTest, KubernetesPruneRacingNewCriRecordsAndContainersLoses
   ho.min_age = absl::Seconds(2);
   const HostPolicy policy(ho);
   ::usleep(2500 * 1000);
-  PruneServiceOptions o;
-  o.snapshotter = "overlayfs";
-  o.host = &policy;
-  PruneService prune(*store_, o);
   bool raced = false;
-  prune.SetPhaseHookForTesting([&](PrunePhase phase) {
-    if (phase != PrunePhase::kDelete || raced) return;
-    raced = true;
+  absl::StatusOr<PruneResult> r = PruneAllRacing(policy, &raced, [&] {
     ASSERT_TRUE(store_->containers().CreateContainer(CriContainer(std::string(64, 'd'), taken_cfg)).ok());
     ImageRecord r = pulled;
     r.name = "docker.io/race/pulled:1";
     ASSERT_TRUE(store_->images().CreateImage(r).ok());
     AddCriRecords(*store_, r, "docker.io/race/pulled", pulled_cfg);
   });
-  absl::StatusOr<FilterArgs> f = FilterArgs::FromJSON(R"({"dangling":{"false":true}})");
-  ASSERT_TRUE(f.ok());
-  absl::StatusOr<PruneResult> r = prune.Prune(*f, {});
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_TRUE(raced);
   for (const std::string& name :
@@ -333,23 +343,9 @@ TEST_F(HostsContainerdTest, DockerPruneRacingANewContainersLeaseLosesNothing) {
   const ImageRecord created = Get("docker.io/race/created:1");
   const std::string chain = ChainOf(created);
   const std::string id(64, 'e');
-  HostPolicyOptions ho;
-  ho.host.kind = HostKind::kDocker;
-  ho.snapshotter = "overlayfs";
-  const HostPolicy policy(ho);
-  PruneServiceOptions o;
-  o.snapshotter = "overlayfs";
-  o.host = &policy;
-  PruneService prune(*store_, o);
   bool raced = false;
-  prune.SetPhaseHookForTesting([&](PrunePhase phase) {
-    if (phase != PrunePhase::kDelete || raced) return;
-    raced = true;
-    DockerContainerLease(id, chain);
-  });
-  absl::StatusOr<FilterArgs> f = FilterArgs::FromJSON(R"({"dangling":{"false":true}})");
-  ASSERT_TRUE(f.ok());
-  absl::StatusOr<PruneResult> r = prune.Prune(*f, {});
+  absl::StatusOr<PruneResult> r =
+      PruneAllRacing(Policy(HostKind::kDocker), &raced, [&] { DockerContainerLease(id, chain); });
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_TRUE(raced);
   EXPECT_TRUE(Exists("docker.io/race/created:1")) << "pruned by a stale plan";
