@@ -18,4 +18,14 @@ absl::Status Backend::PullImage(const RequestContext&, const ImagePullQuery& que
   return PullNotSupportedError(query);
 }
 
+absl::Status Backend::PushImage(const RequestContext&, const ImagePushQuery& query,
+                                JsonMessageWriter&) {
+  return absl::UnimplementedError("reclaim cannot push images here: pushing " + query.name +
+                                  " needs `reclaim serve` with a registry client");
+}
+
+absl::StatusOr<Json> Backend::Login(const RequestContext&, const Json&) {
+  return absl::UnimplementedError("reclaim cannot log in to registries here");
+}
+
 }  // namespace reclaim

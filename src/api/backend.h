@@ -88,6 +88,14 @@ struct ImagePullQuery {
   std::string registry_auth;  // the X-Registry-Auth header, as sent
 };
 
+// POST /images/{name}/push?tag=…
+struct ImagePushQuery {
+  std::string name;           // the path's name (familiar, maybe with a tag)
+  std::string tag;            // may be empty: every tag of the repository
+  std::string platform;       // JSON-encoded OCI platform (API >= 1.46), may be empty
+  std::string registry_auth;  // the X-Registry-Auth header, as sent
+};
+
 // GET /system/df: which parts to compute (all of them unless `type` is given).
 struct DiskUsageQuery {
   bool containers = true;
@@ -175,6 +183,17 @@ class Backend {
   [[nodiscard]] virtual absl::Status PullImage(const RequestContext& ctx,
                                                const ImagePullQuery& query,
                                                JsonMessageWriter& progress);
+  // POST /images/{name}/push: pushes, writing moby's progress messages to
+  // `progress`; an error before the first message is the HTTP answer. The
+  // default answers 501.
+  [[nodiscard]] virtual absl::Status PushImage(const RequestContext& ctx,
+                                               const ImagePushQuery& query,
+                                               JsonMessageWriter& progress);
+  // POST /auth: checks `credentials` (moby's AuthConfig JSON body) against
+  // the registry they name; {"Status":"Login Succeeded","IdentityToken":""}.
+  // The default answers 501.
+  [[nodiscard]] virtual absl::StatusOr<Json> Login(const RequestContext& ctx,
+                                                   const Json& credentials);
   // GET /images/get, GET /images/{name}/get: writes the tar to `out`. Errors
   // must come before the first byte when possible (unknown names); an error
   // after it truncates the stream.

@@ -229,6 +229,7 @@ const std::vector<DockerApi::Route>& DockerApi::Routes() {
       {"GET", "/version", "", false, &DockerApi::Version},
       {"GET", "/info", "", false, &DockerApi::Info},
       {"GET", "/system/df", "", false, &DockerApi::SystemDf},
+      {"POST", "/auth", "", false, &DockerApi::SystemAuth},
       // images
       {"GET", "/images/json", "", false, &DockerApi::ImagesList},
       {"GET", "/images/search", "", false, &DockerApi::ImagesSearch},
@@ -553,8 +554,15 @@ absl::Status DockerApi::ImagesCreate(Call& c) {
 }
 
 absl::Status DockerApi::ImagePush(Call& c) {
-  return absl::UnimplementedError("reclaim cannot push images yet: pushing " + c.param +
-                                  " is not supported; use `docker save` instead");
+  ImagePushQuery q{c.param, c.query.Get("tag"), "", c.ex.header("X-Registry-Auth").value_or("")};
+  if (ApiVersionAtLeast(c.ctx.api_version, "1.46")) q.platform = c.query.Get("platform");
+  c.ex.DiscardBody(kDiscardLimit);  // old clients sent the auth config as the body
+  LazyJsonStream out(c.ex);
+  absl::Status result = backend_.PushImage(c.ctx, q, out);
+  // moby: an error before any output is an error status, after it a message.
+  if (!result.ok() && !out.started()) return result;
+  out.Finish(result.ok() ? absl::OkStatus() : out.WriteError(result));
+  return absl::OkStatus();
 }
 
 absl::Status DockerApi::ImagesSearch(Call&) {
@@ -564,17 +572,15 @@ absl::Status DockerApi::ImagesSearch(Call&) {
 // ---------------------------------------------------------------------------
 // containers
 
-absl::Status DockerApi::ContainerCreate(Call& c) {
+absl::StatusOr<Json> DockerApi::ReadJsonObject(Call& c) {
   RECLAIM_RETURN_IF_ERROR(CheckForJson(c.ex));
   RECLAIM_ASSIGN_OR_RETURN(std::string body, ReadJsonBody(c.ex, options_.max_json_body));
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
     return absl::InvalidArgumentError("invalid JSON: got EOF while reading request body");
   }
-  ContainerCreateQuery q;
-  q.name = c.query.Get("name");
-  q.platform = c.query.Get("platform");
+  Json object;
   try {
-    q.body = Json::parse(body);
+    object = Json::parse(body);
   } catch (const Json::parse_error& e) {
     // A value cut short (the error is past the last byte): Go's decoder says
     // io.ErrUnexpectedEOF.
@@ -583,9 +589,23 @@ absl::Status DockerApi::ContainerCreate(Call& c) {
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError("invalid JSON: " + ParseErrorText(e));
   }
-  if (!q.body.is_object()) {
+  if (!object.is_object()) {
     return absl::InvalidArgumentError("invalid JSON: the body must be a JSON object");
   }
+  return object;
+}
+
+absl::Status DockerApi::SystemAuth(Call& c) {
+  RECLAIM_ASSIGN_OR_RETURN(Json credentials, ReadJsonObject(c));
+  RECLAIM_ASSIGN_OR_RETURN(Json answer, backend_.Login(c.ctx, credentials));
+  return ReplyJson(c.ex, 200, answer);
+}
+
+absl::Status DockerApi::ContainerCreate(Call& c) {
+  ContainerCreateQuery q;
+  q.name = c.query.Get("name");
+  q.platform = c.query.Get("platform");
+  RECLAIM_ASSIGN_OR_RETURN(q.body, ReadJsonObject(c));
   RECLAIM_ASSIGN_OR_RETURN(Json created, backend_.CreateContainer(c.ctx, q));
   return ReplyJson(c.ex, 201, created);
 }

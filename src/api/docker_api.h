@@ -95,6 +95,9 @@ class DockerApi final : public HttpHandler {
   absl::Status ImagesGet(Call& c);
   absl::Status ImagesCreate(Call& c);
   absl::Status ImagePush(Call& c);
+  absl::Status SystemAuth(Call& c);
+  // A request body that must be one JSON object, read as moby's ReadJSON does.
+  absl::StatusOr<Json> ReadJsonObject(Call& c);
   absl::Status ImagesSearch(Call& c);
   absl::Status ContainerCreate(Call& c);
   absl::Status ContainersList(Call& c);

@@ -25,6 +25,41 @@ namespace reclaim {
 
 namespace {
 
+// Byte-count progress at most every 100 ms per id, as moby's progress ticker;
+// the last update (current == total) always shows.
+class ProgressThrottle {
+ public:
+  bool Show(const std::string& id, int64_t current, int64_t total) {
+    if (current >= total) return true;
+    const absl::Time now = absl::Now();
+    auto [it, fresh] = last_shown_.try_emplace(id, now);
+    if (!fresh && now - it->second < absl::Milliseconds(100)) return false;
+    it->second = now;
+    return true;
+  }
+
+ private:
+  std::map<std::string, absl::Time> last_shown_;
+};
+
+// moby's httputils.DecodePlatform: the JSON-encoded OCI platform of a push.
+absl::StatusOr<Platform> DecodePlatformJson(const std::string& text) {
+  absl::StatusOr<nlohmann::json> j = ParseJson(text);
+  if (!j.ok()) return absl::InvalidArgumentError("failed to parse platform: " + std::string(j.status().message()));
+  Platform p;
+  auto field = [&](const char* name, std::string* out) {
+    auto it = j->is_object() ? j->find(name) : j->end();
+    if (j->is_object() && it != j->end() && it->is_string()) *out = it->get<std::string>();
+  };
+  field("os", &p.os);
+  field("architecture", &p.architecture);
+  field("variant", &p.variant);
+  if (p.os.empty() || p.architecture.empty()) {
+    return absl::InvalidArgumentError("both OS and Architecture must be provided");
+  }
+  return NormalizePlatform(p);
+}
+
 struct HostFacts {
   std::string kernel;        // uname -r
   std::string machine;       // uname -m (Info.Architecture)
@@ -348,18 +383,10 @@ absl::Status ServiceBackend::PullImage(const RequestContext& ctx, const ImagePul
   if (!q.platform.empty() && ApiVersionAtLeast(ctx.api_version, "1.32")) {
     RECLAIM_RETURN_IF_ERROR(o.SetPlatform(q.platform));
   }
-  const AuthConfig auth = DecodeRegistryAuthHeader(q.registry_auth);
-  RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
-                           options_.registry([auth](const std::string&) { return auth; }));
-  // Downloading at most every 100 ms per layer, as moby's progress ticker.
-  std::map<std::string, absl::Time> last_shown;
+  RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client, ClientFor(q.registry_auth));
+  ProgressThrottle throttle;
   o.progress = [&](const PullEvent& e) {
-    if (e.kind == PullEvent::Kind::kDownloading && e.current < e.total) {
-      const absl::Time now = absl::Now();
-      auto [it, fresh] = last_shown.try_emplace(e.id, now);
-      if (!fresh && now - it->second < absl::Milliseconds(100)) return;
-      it->second = now;
-    }
+    if (e.kind == PullEvent::Kind::kDownloading && !throttle.Show(e.id, e.current, e.total)) return;
     // A client that stopped reading fails the answer later; the pull goes on.
     (void)progress.Write(PullEventJson(e));
   };
@@ -371,6 +398,59 @@ absl::Status ServiceBackend::PullImage(const RequestContext& ctx, const ImagePul
         PullStatusJson(r.FamiliarString(), pulled.created || pulled.previous_target.has_value())));
   }
   return absl::OkStatus();
+}
+
+absl::Status ServiceBackend::PushImage(const RequestContext& ctx, const ImagePushQuery& q,
+                                       JsonMessageWriter& progress) {
+  if (!options_.registry) return Backend::PushImage(ctx, q, progress);
+  // moby's postImagesPush: the tag parameter (a tag or a digest), else the
+  // name as given, which without a tag means every tag.
+  RECLAIM_ASSIGN_OR_RETURN(Reference ref, ParseNormalizedNamed(q.name));
+  if (!q.tag.empty()) {
+    if (ref.HasDigest()) return absl::InvalidArgumentError("cannot push a digest reference");
+    if (Digest::Parse(q.tag).ok()) {
+      RECLAIM_ASSIGN_OR_RETURN(ref, WithDigest(ref, q.tag));
+    } else {
+      RECLAIM_ASSIGN_OR_RETURN(ref, WithTag(ref, q.tag));
+    }
+  }
+  PushOptions o;
+  if (!q.platform.empty()) {
+    RECLAIM_ASSIGN_OR_RETURN(Platform p, DecodePlatformJson(q.platform));
+    o.platform = p;
+  }
+  RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client, ClientFor(q.registry_auth));
+  ProgressThrottle throttle;
+  o.progress = [&](const PushEvent& e) {
+    if (e.kind == PushEvent::Kind::kPushing && !throttle.Show(e.id, e.current, e.total)) return;
+    (void)progress.Write(PushEventJson(e));
+  };
+  // Written before anything can fail, so every later error is a message.
+  RECLAIM_RETURN_IF_ERROR(progress.Write(StatusJson(PushRefersTo(ref))));
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<Reference> refs, images_.PushReferences(ref));
+  for (const Reference& r : refs) {
+    RECLAIM_ASSIGN_OR_RETURN(PushResult pushed, images_.Push(*client, r, o));
+    if (!pushed.tag.empty()) RECLAIM_RETURN_IF_ERROR(progress.Write(PushDigestJson(pushed)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Json> ServiceBackend::Login(const RequestContext& ctx, const Json& credentials) {
+  if (!options_.registry) return Backend::Login(ctx, credentials);
+  RECLAIM_ASSIGN_OR_RETURN(AuthConfig auth, AuthConfigFromJson(credentials.dump()));
+  const std::string domain =
+      auth.server_address.empty() ? "docker.io" : RegistryForConfigKey(auth.server_address);
+  RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client, options_.registry(nullptr));
+  RECLAIM_ASSIGN_OR_RETURN(LoginResult result, client->CheckLogin(domain, auth));
+  Json answer = Json::object();
+  answer["Status"] = result.status;  // IdentityToken is omitted when empty (moby)
+  return answer;
+}
+
+absl::StatusOr<std::unique_ptr<RegistryClient>> ServiceBackend::ClientFor(
+    const std::string& registry_auth) {
+  const AuthConfig auth = DecodeRegistryAuthHeader(registry_auth);
+  return options_.registry([auth](const std::string&) { return auth; });
 }
 
 absl::StatusOr<std::string> ServiceBackend::ImportImage(const RequestContext&, ByteSource& rootfs,

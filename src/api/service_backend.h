@@ -13,7 +13,10 @@
 //   containers      recorded containers, all in state "created": `docker ps`
 //                   without -a lists none, as moby lists only running ones
 //
-// What reclaim does not have answers clearly: pulls and URL imports 501,
+// Pulls, pushes and logins go through a registry client made per request
+// with the request's credentials (ServiceBackendOptions::registry).
+//
+// What reclaim does not have answers clearly: URL imports 501,
 // `--change` on import 501; volumes and build cache are always empty.
 //
 // Thread-safety: safe for concurrent use (the services are).
@@ -46,7 +49,8 @@ struct ServiceBackendOptions {
   // DriverStatus line, which `docker info` prints under Storage Driver.
   std::string host_profile;
   // Makes the registry client of one pull with the request's credentials
-  // (X-Registry-Auth, for every host it talks to). Unset: pulls answer 501.
+  // (X-Registry-Auth, for every host it talks to). Unset: pulls, pushes and
+  // logins answer 501.
   std::function<absl::StatusOr<std::unique_ptr<RegistryClient>>(CredentialsFn)> registry;
 };
 
@@ -80,6 +84,9 @@ class ServiceBackend final : public Backend, public ImageListBodySource {
                                           JsonMessageWriter& progress) override;
   absl::Status PullImage(const RequestContext& ctx, const ImagePullQuery& query,
                          JsonMessageWriter& progress) override;
+  absl::Status PushImage(const RequestContext& ctx, const ImagePushQuery& query,
+                         JsonMessageWriter& progress) override;
+  absl::StatusOr<Json> Login(const RequestContext& ctx, const Json& credentials) override;
   absl::Status SaveImages(const RequestContext& ctx, const std::vector<std::string>& names,
                           ByteSink& out) override;
   absl::StatusOr<Json> CreateContainer(const RequestContext& ctx,
@@ -94,6 +101,9 @@ class ServiceBackend final : public Backend, public ImageListBodySource {
                                        const FilterArgs& filters) override;
 
  private:
+  // A registry client that sends the X-Registry-Auth credentials.
+  absl::StatusOr<std::unique_ptr<RegistryClient>> ClientFor(const std::string& registry_auth);
+
   ImageService& images_;
   ContainerService& containers_;
   const ServiceBackendOptions options_;

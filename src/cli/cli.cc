@@ -437,7 +437,7 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
   image->require_subcommand(1);
   AddImageCommands(*image, session, status);
   AddImagePruneCommand(*image, session, status);
-  AddImagePullCommand(*image, session, status);
+  AddRegistryCommands(app, *image, session, status);
 
   auto* container = app.add_subcommand("container", "Manage containers (records only: reclaim never runs them)");
   container->require_subcommand(1);

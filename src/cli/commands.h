@@ -150,7 +150,8 @@ void AddImageCommands(CLI::App& image, Session& s, int& status);
 void AddContainerCommands(CLI::App& container, Session& s, int& status);
 void AddSystemCommands(CLI::App& system, Session& s, int& status);
 void AddImagePruneCommand(CLI::App& image, Session& s, int& status);
-void AddImagePullCommand(CLI::App& image, Session& s, int& status);  // registry_commands.cc
+// image pull/push, login, logout (registry_commands.cc)
+void AddRegistryCommands(CLI::App& app, CLI::App& image, Session& s, int& status);
 // `container create [OPTIONS] IMAGE [COMMAND] [ARG...]`: `args` with "--" put
 // before IMAGE, so that the command's own options (`sh -c ...`) are not parsed
 // as reclaim's; other command lines are returned unchanged.

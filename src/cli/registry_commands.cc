@@ -1,8 +1,13 @@
-// `reclaim image pull`, printed as the docker CLI prints `docker pull` when
-// its output is not a terminal (jsonmessage: the Downloading lines are left
-// out, every other message is a line). Credentials come from the Docker CLI's
-// config file ($DOCKER_CONFIG/config.json or ~/.docker/config.json).
+// The registry commands: `reclaim image pull` and `reclaim image push`,
+// printed as the docker CLI prints `docker pull` / `docker push` when its
+// output is not a terminal (jsonmessage: lines with byte progress, Downloading
+// and Pushing, are left out; every other message is a line), and `reclaim
+// login` / `logout`, which check credentials against the registry and keep
+// them in the Docker CLI's config file ($DOCKER_CONFIG/config.json or
+// ~/.docker/config.json), where pull and push (and the docker CLI) find them.
 #include <cstdlib>
+#include <istream>
+#include <iterator>
 #include <memory>
 #include <ostream>
 
@@ -10,7 +15,9 @@
 #include "core/reference.h"
 #include "nlohmann/json.hpp"
 #include "platform/posix_fs.h"
+#include "core/status.h"
 #include "registry/auth_config.h"
+#include "registry/platforms.h"
 
 namespace reclaim::cli_internal {
 namespace {
@@ -46,6 +53,14 @@ std::string EventLine(const PullEvent& e) {
   return "";
 }
 
+std::string ConfigPath() { return DockerConfigPath(Env("DOCKER_CONFIG"), Env("HOME")); }
+
+// A client that sends the config file's credentials for `domain`.
+absl::StatusOr<std::unique_ptr<RegistryClient>> ClientFor(Session& s, const std::string& domain) {
+  RECLAIM_ASSIGN_OR_RETURN(AuthConfig auth, LoadDockerConfigAuth(RealFs(), ConfigPath(), domain));
+  return RegistryClient::Create(s.RegistryOptions([auth](const std::string&) { return auth; }));
+}
+
 int ImagePull(Session& s, const PullFlags& f) {
   absl::StatusOr<Reference> parsed = ParseNormalizedNamed(f.name);
   if (!parsed.ok()) return s.Fail(parsed.status());
@@ -61,11 +76,7 @@ int ImagePull(Session& s, const PullFlags& f) {
   if (!f.platform.empty()) {
     if (absl::Status st = o.SetPlatform(f.platform); !st.ok()) return s.Fail(st);
   }
-  const std::string config = DockerConfigPath(Env("DOCKER_CONFIG"), Env("HOME"));
-  absl::StatusOr<AuthConfig> auth = LoadDockerConfigAuth(RealFs(), config, ref.Domain());
-  if (!auth.ok()) return s.Fail(auth.status());
-  absl::StatusOr<std::unique_ptr<RegistryClient>> client = RegistryClient::Create(
-      s.RegistryOptions([a = *auth](const std::string&) { return a; }));
+  absl::StatusOr<std::unique_ptr<RegistryClient>> client = ClientFor(s, ref.Domain());
   if (!client.ok()) return s.Fail(client.status());
   if (absl::Status st = s.Open(); !st.ok()) return s.Fail(st);
   const bool lines = !f.quiet && !s.Json();
@@ -100,9 +111,146 @@ int ImagePull(Session& s, const PullFlags& f) {
   return kExitOk;
 }
 
+struct PushFlags {
+  std::string name;
+  std::string platform;
+  bool all_tags = false;
+  bool quiet = false;
+};
+
+std::string PushEventLine(const PushEvent& e) {
+  switch (e.kind) {
+    case PushEvent::Kind::kWaiting:
+      return e.id + ": Waiting";
+    case PushEvent::Kind::kPushing:
+      return "";
+    case PushEvent::Kind::kPushed:
+      return e.id + ": Pushed";
+    case PushEvent::Kind::kLayerExists:
+    case PushEvent::Kind::kMounted:
+      return e.id + ": " + e.text;
+    case PushEvent::Kind::kManifestInsteadOfIndex:
+      return "Not all multiplatform-content is present and only the available single-platform "
+             "image was pushed\n" +
+             e.index.digest.str() + " -> " + e.manifest.digest.str();
+  }
+  return "";
+}
+
+int ImagePush(Session& s, const PushFlags& f) {
+  absl::StatusOr<Reference> parsed = ParseNormalizedNamed(f.name);
+  if (!parsed.ok()) return s.Fail(parsed.status());
+  Reference ref = *parsed;
+  if (ref.HasDigest()) return s.Fail(absl::InvalidArgumentError("cannot push a digest reference"));
+  if (f.all_tags && !ref.IsNameOnly()) return s.Usage("tag can't be used with --all-tags/-a");
+  if (!f.all_tags && ref.IsNameOnly()) {
+    ref = TagNameOnly(ref);
+    if (!f.quiet && !s.Json()) s.err() << "Using default tag: latest\n";
+  }
+  PushOptions o;
+  if (!f.platform.empty()) {
+    absl::StatusOr<Platform> p = ParsePlatform(f.platform);
+    if (!p.ok()) return s.Fail(p.status());
+    o.platform = *p;
+  }
+  absl::StatusOr<std::unique_ptr<RegistryClient>> client = ClientFor(s, ref.Domain());
+  if (!client.ok()) return s.Fail(client.status());
+  if (absl::Status st = s.Open(); !st.ok()) return s.Fail(st);
+  const bool lines = !f.quiet && !s.Json();
+  if (lines) {
+    o.progress = [&s](const PushEvent& e) {
+      const std::string line = PushEventLine(e);
+      if (!line.empty()) s.out() << line << "\n" << std::flush;
+    };
+    s.out() << PushRefersTo(ref) << "\n";
+  }
+  absl::StatusOr<std::vector<Reference>> refs = s.images().PushReferences(ref);
+  if (!refs.ok()) return s.Fail(refs.status());
+  nlohmann::json j = nlohmann::json::array();
+  for (const Reference& r : *refs) {
+    absl::StatusOr<PushResult> pushed = s.images().Push(**client, r, o);
+    if (!pushed.ok()) return s.Fail(pushed.status());
+    if (s.Json()) {
+      j.push_back({{"Name", r.String()},
+                   {"Digest", pushed->target.digest.str()},
+                   {"Size", pushed->target.size}});
+    } else if (lines && !pushed->tag.empty()) {
+      s.out() << pushed->tag << ": digest: " << pushed->target.digest.str()
+              << " size: " << pushed->target.size << "\n";
+    }
+  }
+  if (s.Json()) {
+    s.out() << j.dump() << "\n";
+  } else if (f.quiet) {
+    s.out() << ref.FamiliarString() << "\n";
+  }
+  return kExitOk;
+}
+
+struct LoginFlags {
+  std::string server;
+  std::string username;
+  std::string password;
+  bool password_stdin = false;
+};
+
+// The registry domain a login/logout names: docker.io when none.
+std::string LoginDomain(const std::string& server) {
+  return server.empty() ? "docker.io" : RegistryForConfigKey(server);
+}
+
+int Login(Session& s, const LoginFlags& f) {
+  std::string password = f.password;
+  if (f.password_stdin) {
+    if (!f.password.empty()) return s.Usage("--password and --password-stdin are mutually exclusive");
+    if (f.username.empty()) return s.Usage("Must provide --username with --password-stdin");
+    if (s.env().in != nullptr) {
+      password.assign(std::istreambuf_iterator<char>(*s.env().in), std::istreambuf_iterator<char>());
+    }
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
+      password.pop_back();
+    }
+  } else if (!f.password.empty()) {
+    s.err() << "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n";
+  }
+  if (f.username.empty() || password.empty()) {
+    return s.Fail(absl::InvalidArgumentError(
+        "Cannot perform an interactive login from a non TTY device"));
+  }
+  const std::string domain = LoginDomain(f.server);
+  AuthConfig auth;
+  auth.username = f.username;
+  auth.password = password;
+  auth.server_address = domain;
+  absl::StatusOr<std::unique_ptr<RegistryClient>> client =
+      RegistryClient::Create(s.RegistryOptions(nullptr));
+  if (!client.ok()) return s.Fail(client.status());
+  absl::StatusOr<LoginResult> result = (*client)->CheckLogin(domain, auth);
+  if (!result.ok()) return s.Fail(result.status());
+  const std::string path = ConfigPath();
+  if (absl::Status st = StoreDockerConfigAuth(RealFs(), path, domain, auth); !st.ok()) {
+    return s.Fail(st);
+  }
+  s.err() << "WARNING! Your credentials are stored unencrypted in '" << path << "'.\n";
+  s.out() << result->status << "\n";
+  return kExitOk;
+}
+
+int Logout(Session& s, const std::string& server) {
+  const std::string domain = LoginDomain(server);
+  absl::Status st = EraseDockerConfigAuth(RealFs(), ConfigPath(), domain);
+  if (absl::IsNotFound(st)) {
+    s.out() << "Not logged in to " << domain << "\n";
+    return kExitOk;
+  }
+  if (!st.ok()) return s.Fail(st);
+  s.out() << "Removing login credentials for " << domain << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
-void AddImagePullCommand(CLI::App& image, Session& s, int& status) {
+void AddRegistryCommands(CLI::App& app, CLI::App& image, Session& s, int& status) {
   auto* pull = image.add_subcommand("pull", "Download an image from a registry");
   auto f = std::make_shared<PullFlags>();
   pull->add_option("name", f->name, "NAME[:TAG|@DIGEST]")->required();
@@ -110,6 +258,28 @@ void AddImagePullCommand(CLI::App& image, Session& s, int& status) {
   pull->add_flag("-a,--all-tags", f->all_tags, "Download every tag of the repository");
   pull->add_flag("-q,--quiet", f->quiet, "Suppress the progress output");
   pull->callback([&s, &status, f] { status = ImagePull(s, *f); });
+
+  auto* push = image.add_subcommand("push", "Upload an image to a registry");
+  auto p = std::make_shared<PushFlags>();
+  push->add_option("name", p->name, "NAME[:TAG]")->required();
+  push->add_option("--platform", p->platform,
+                   "Push only this platform's manifest of a multi-platform image");
+  push->add_flag("-a,--all-tags", p->all_tags, "Push every local tag of the repository");
+  push->add_flag("-q,--quiet", p->quiet, "Suppress the progress output");
+  push->callback([&s, &status, p] { status = ImagePush(s, *p); });
+
+  auto* login = app.add_subcommand("login", "Check registry credentials and keep them for pull and push");
+  auto l = std::make_shared<LoginFlags>();
+  login->add_option("server", l->server, "Registry host[:port] (default: docker.io)");
+  login->add_option("-u,--username", l->username, "Username");
+  login->add_option("-p,--password", l->password, "Password (prefer --password-stdin)");
+  login->add_flag("--password-stdin", l->password_stdin, "Read the password from stdin");
+  login->callback([&s, &status, l] { status = Login(s, *l); });
+
+  auto* logout = app.add_subcommand("logout", "Forget a registry's credentials");
+  auto server = std::make_shared<std::string>();
+  logout->add_option("server", *server, "Registry host[:port] (default: docker.io)");
+  logout->callback([&s, &status, server] { status = Logout(s, *server); });
 }
 
 }  // namespace reclaim::cli_internal

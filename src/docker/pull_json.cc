@@ -56,6 +56,36 @@ Json PullEventJson(const PullEvent& e) {
   return Json::object();
 }
 
+Json PushEventJson(const PushEvent& e) {
+  switch (e.kind) {
+    case PushEvent::Kind::kWaiting:
+      return Action("Waiting", e.id, Json::object());
+    case PushEvent::Kind::kPushing:
+      return Action("Pushing", e.id, Json{{"current", e.current}, {"total", e.total}},
+                    ProgressBar(e.current, e.total));
+    case PushEvent::Kind::kPushed:
+      return Action("Pushed", e.id, Json::object());
+    case PushEvent::Kind::kLayerExists:
+    case PushEvent::Kind::kMounted:
+      return Action(e.text, e.id, Json::object());
+    case PushEvent::Kind::kManifestInsteadOfIndex: {
+      Json aux = Json::object();
+      aux["manifestPushedInsteadOfIndex"] = true;
+      aux["originalIndex"] = DescriptorToJson(e.index);
+      aux["selectedManifest"] = DescriptorToJson(e.manifest);
+      return Json{{"aux", aux}};
+    }
+  }
+  return Json::object();
+}
+
+Json StatusJson(const std::string& text) { return Json{{"status", text}}; }
+
+Json PushDigestJson(const PushResult& pushed) {
+  return StatusJson(pushed.tag + ": digest: " + pushed.target.digest.str() +
+                    " size: " + std::to_string(pushed.target.size));
+}
+
 Json PullDigestJson(const Digest& target) {
   return Json{{"status", "Digest: " + target.str()}};
 }

@@ -15,6 +15,20 @@
 // and the closing pair, `Digest: sha256:…` then `Status: Downloaded newer
 // image for alpine:latest` (or `Status: Image is up to date for …`).
 //
+// And for `POST /images/{name}/push`, one per PushEvent (daemon/containerd/
+// progress.go pushProgress):
+//
+//   {"status":"The push refers to repository [docker.io/library/alpine]"}
+//   {"status":"Waiting","progressDetail":{},"id":"<12 hex>"}
+//   {"status":"Pushing","progressDetail":{"current":N,"total":M},"progress":"[==>  ] …","id":…}
+//   {"status":"Pushed","progressDetail":{},"id":…}   (or "Layer already exists",
+//                                                     "Mounted from library/busybox")
+//   {"status":"latest: digest: sha256:… size: 528"}
+//
+// moby's containerd store writes no PushResult `aux` (the graph-driver store
+// did); a manifest pushed in place of a partly present index is announced by
+// its `manifestPushedInsteadOfIndex` aux.
+//
 // Thread-safety: pure functions.
 #ifndef RECLAIM_DOCKER_PULL_JSON_H_
 #define RECLAIM_DOCKER_PULL_JSON_H_
@@ -24,6 +38,7 @@
 
 #include "docker/json.h"
 #include "imageio/pull.h"
+#include "imageio/push.h"
 
 namespace reclaim {
 
@@ -37,6 +52,12 @@ std::string ProgressBar(int64_t current, int64_t total);
 // The two messages after a pull of `familiar_ref` (e.g. "alpine:latest").
 Json PullDigestJson(const Digest& target);
 Json PullStatusJson(const std::string& familiar_ref, bool downloaded_newer);
+
+Json PushEventJson(const PushEvent& event);
+// {"status": text} (the first line, PushRefersTo).
+Json StatusJson(const std::string& text);
+// "<tag>: digest: <digest> size: <size>" after a tag's push.
+Json PushDigestJson(const PushResult& pushed);
 
 }  // namespace reclaim
 

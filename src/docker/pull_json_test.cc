@@ -41,5 +41,40 @@ TEST(PullJsonTest, ClosingMessages) {
             "Status: Image is up to date for alpine:latest");
 }
 
+TEST(PullJsonTest, PushMessagesAsMobysContainerdStore) {
+  EXPECT_EQ(PushEventJson({PushEvent::Kind::kWaiting, "0123456789ab"}).dump(),
+            R"({"status":"Waiting","progressDetail":{},"id":"0123456789ab"})");
+  EXPECT_EQ(PushEventJson({PushEvent::Kind::kPushing, "0123456789ab", "", 50, 100}).dump(),
+            R"({"status":"Pushing","progressDetail":{"current":50,"total":100},)"
+            R"("progress":"[=========================>                         ]      50B/100B",)"
+            R"("id":"0123456789ab"})");
+  EXPECT_EQ(PushEventJson({PushEvent::Kind::kPushed, "0123456789ab"}).dump(),
+            R"({"status":"Pushed","progressDetail":{},"id":"0123456789ab"})");
+  EXPECT_EQ(PushEventJson({PushEvent::Kind::kLayerExists, "0123456789ab", "Layer already exists"})
+                .dump(),
+            R"({"status":"Layer already exists","progressDetail":{},"id":"0123456789ab"})");
+  EXPECT_EQ(PushEventJson({PushEvent::Kind::kMounted, "0123456789ab", "Mounted from x/app"})["status"],
+            "Mounted from x/app");
+  PushEvent instead{PushEvent::Kind::kManifestInsteadOfIndex};
+  instead.index.media_type = "application/vnd.oci.image.index.v1+json";
+  instead.index.digest = Digest::Sha256Of("i");
+  instead.index.size = 9;
+  instead.manifest.media_type = "application/vnd.oci.image.manifest.v1+json";
+  instead.manifest.digest = Digest::Sha256Of("m");
+  instead.manifest.size = 7;
+  const Json aux = PushEventJson(instead)["aux"];
+  EXPECT_EQ(aux["manifestPushedInsteadOfIndex"], true);
+  EXPECT_EQ(aux["originalIndex"]["digest"], instead.index.digest.str());
+  EXPECT_EQ(aux["selectedManifest"]["size"], 7);
+
+  EXPECT_EQ(StatusJson(PushRefersTo(*ParseNormalizedNamed("alpine"))).dump(),
+            R"({"status":"The push refers to repository [docker.io/library/alpine]"})");
+  PushResult pushed;
+  pushed.tag = "3";
+  pushed.target.digest = Digest::Sha256Of("m");
+  pushed.target.size = 528;
+  EXPECT_EQ(PushDigestJson(pushed)["status"], "3: digest: " + pushed.target.digest.str() + " size: 528");
+}
+
 }  // namespace
 }  // namespace reclaim

@@ -10,6 +10,7 @@
 
 #include "core/media_types.h"
 #include "core/status.h"
+#include "imageio/distribution_source.h"
 #include "imageio/scoped_lease.h"
 #include "imageio/store_writes.h"
 #include "imageio/walk.h"
@@ -83,9 +84,7 @@ class Puller {
         ref_(ref),
         options_(options),
         clock_(options.clock != nullptr ? *options.clock : RealClock()),
-        events_(options.progress) {
-    source_labels_[DistributionSourceLabel(ref.Domain())] = ref.Path();
-  }
+        events_(options.progress) {}
 
   absl::StatusOr<PullResult> Run() {
     if (ref_.IsNameOnly()) {
@@ -133,6 +132,13 @@ class Puller {
       RECLAIM_RETURN_IF_ERROR(PutMetadata(*target, *index_bytes, ChildGcLabels({manifest_desc})));
     }
 
+    for (const Descriptor& d : children) {
+      RECLAIM_RETURN_IF_ERROR(AppendDistributionSource(store_.content(), d.digest, ref_));
+    }
+    RECLAIM_RETURN_IF_ERROR(AppendDistributionSource(store_.content(), manifest_desc.digest, ref_));
+    if (index_bytes.has_value()) {
+      RECLAIM_RETURN_IF_ERROR(AppendDistributionSource(store_.content(), target->digest, ref_));
+    }
     RECLAIM_ASSIGN_OR_RETURN(ImageUpsert upsert, CreateOrUpdateImage(store_, ref_.String(), *target));
     result_.name = ref_.String();
     result_.target = *target;
@@ -207,7 +213,7 @@ class Puller {
           RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<ContentWriter> writer, store_.content().Writer(w));
           BlobTarget t;
           t.sink = std::make_unique<CompletionSink>(
-              std::make_unique<StoreBlobSink>(store_, *lease_, std::move(writer), d, source_labels_),
+              std::make_unique<StoreBlobSink>(store_, *lease_, std::move(writer), d, Labels{}),
               [this, d, &mu] {
                 {
                   std::lock_guard<std::mutex> lock(mu);
@@ -255,7 +261,6 @@ class Puller {
 
   // A manifest or index whose bytes the client has verified.
   absl::Status PutMetadata(const Descriptor& d, const std::string& bytes, Labels labels) {
-    for (const auto& [k, v] : source_labels_) labels[k] = v;
     RECLAIM_ASSIGN_OR_RETURN(LeasedBlob b, WriteBlobUnderLease(store_, *lease_, bytes, d.media_type,
                                                                "-", labels));
     if (b.descriptor.digest != d.digest || b.descriptor.size != d.size) {
@@ -271,7 +276,6 @@ class Puller {
   const PullOptions& options_;
   const Clock& clock_;
   Events events_;
-  Labels source_labels_;
   std::unique_ptr<ScopedLease> lease_;
   std::map<Digest, std::string> layer_ids_;  // layers being fetched -> their event id
   std::vector<std::string> fetched_layers_;
@@ -297,10 +301,6 @@ absl::StatusOr<std::vector<Reference>> PullReferences(RegistryClient& client,
     refs.push_back(std::move(tagged));
   }
   return refs;
-}
-
-std::string DistributionSourceLabel(const std::string& host) {
-  return "containerd.io/distribution.source." + host;
 }
 
 absl::StatusOr<PullResult> PullImage(Store& store, RegistryClient& client, const Reference& ref,

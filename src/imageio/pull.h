@@ -13,8 +13,9 @@
 //      not fetched again ("Already exists");
 //   3. label as containerd does: `containerd.io/gc.ref.content.*` on each
 //      parent for the children pulled (ChildGcLabels; an index names only the
-//      chosen manifest), and `containerd.io/distribution.source.<registry
-//      host>=<repository path>` on every blob;
+//      chosen manifest), and the repository appended to every blob's
+//      distribution source label (imageio/distribution_source.h), whether it
+//      was fetched or already there;
 //   4. point the name at the target (a tag or digest reference, canonical)
 //      and, when `unpack` is set (containerd stores), unpack it into the
 //      snapshotter.
@@ -111,9 +112,6 @@ struct PullResult {
 // of the repository's tags (moby's `pull -a`).
 [[nodiscard]] absl::StatusOr<std::vector<Reference>> PullReferences(RegistryClient& client,
                                                                     const Reference& ref);
-
-// containerd's distribution source label key for a registry host.
-std::string DistributionSourceLabel(const std::string& host);
 
 }  // namespace reclaim
 

@@ -305,6 +305,16 @@ absl::StatusOr<PullResult> ImageService::Pull(RegistryClient& client, const Refe
   return result;
 }
 
+absl::StatusOr<PushResult> ImageService::Push(RegistryClient& client, const Reference& ref,
+                                              PushOptions options) {
+  if (options.clock == nullptr) options.clock = &clock_;
+  return PushImage(store_, client, ref, options);
+}
+
+absl::StatusOr<std::vector<Reference>> ImageService::PushReferences(const Reference& ref) {
+  return reclaim::PushReferences(store_, ref);
+}
+
 absl::StatusOr<ImportResult> ImageService::Import(ByteSource& source, const ImportOptions& options) {
   ReaderMutexLock lock(&records_mu_);
   ImportOptions o = options;

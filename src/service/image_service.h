@@ -67,6 +67,7 @@
 #include "imageio/import.h"
 #include "imageio/load.h"
 #include "imageio/pull.h"
+#include "imageio/push.h"
 #include "imageio/save.h"
 #include "platform/clock.h"
 #include "platform/mutex.h"
@@ -185,6 +186,14 @@ class ImageService {
   // nothing else names it; the new target loses its dangling record.
   [[nodiscard]] absl::StatusOr<PullResult> Pull(RegistryClient& client, const Reference& ref,
                                                 PullOptions options = {});
+
+  // `docker push` of one tag or digest reference (imageio/push.h). It takes
+  // no records lock: the push's lease keeps what it reads, and a prune
+  // racing it makes the push fail cleanly rather than wait for it.
+  [[nodiscard]] absl::StatusOr<PushResult> Push(RegistryClient& client, const Reference& ref,
+                                                PushOptions options = {});
+  // The references a push of `ref` pushes (imageio/push.h PushReferences).
+  [[nodiscard]] absl::StatusOr<std::vector<Reference>> PushReferences(const Reference& ref);
 
   [[nodiscard]] absl::StatusOr<LoadResult> Load(ByteSource& source,
                                                 const LoadOptions& options = {});

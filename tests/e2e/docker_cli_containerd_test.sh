@@ -11,6 +11,7 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pull_cases.sh"
+source "$(dirname "$0")/push_cases.sh"
 command -v docker >/dev/null || { echo "FATAL: no docker CLI on the PATH" >&2; exit 1; }
 command -v ctr >/dev/null || { echo "FATAL: no ctr (scripts/setup.sh installs containerd)" >&2; exit 1; }
 e2e_init "${1:-}"
@@ -163,8 +164,13 @@ case "$line" in
   *) fail "$REG/x/app:2 is not complete and unpacked after docker pull: $line" ;;
 esac
 run ctrn content ls
-expect_match "$OUT" "containerd.io/distribution.source.$REG=x/app" "ctr content ls"
+expect_match "$OUT" "containerd.io/distribution.source.127.0.0.1=x/app" "ctr content ls"
 expect_match "$OUT" "containerd.io/gc.ref.content.l.0=sha256:" "ctr content ls"
+
+# ------------------------------------------------------------------ push, login
+# The CLI on the server's namespace of the same containerd.
+push_cases --store containerd --containerd-address "$CTD_SOCK" --namespace "$NS"
+killed_pull_case --store containerd --containerd-address "$CTD_SOCK" --namespace "$NS"
 
 t "SIGTERM stops the server; containerd keeps running"
 e2e_stop_server ctd

@@ -13,6 +13,7 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pull_cases.sh"
+source "$(dirname "$0")/push_cases.sh"
 command -v docker >/dev/null || { echo "FATAL: no docker CLI on the PATH" >&2; exit 1; }
 command -v curl >/dev/null || { echo "FATAL: no curl (scripts/setup.sh installs it)" >&2; exit 1; }
 e2e_init "${1:-}"
@@ -829,6 +830,9 @@ expect_alive "a body cut short"
 # ------------------------------------------------------------------ stop
 # ------------------------------------------------------------------ pull
 pull_cases
+# ------------------------------------------------------------------ push, login
+push_cases --root "$T/cli-root"
+killed_pull_case --root "$T/cli-root"
 
 t "SIGTERM: exit 0, socket removed, the store checks clean"
 e2e_stop_server main

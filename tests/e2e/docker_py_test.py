@@ -141,6 +141,27 @@ def main(argv):
     return 1 if FAILED else 0
 
 
+def start_registry(tmp, name, extra_yaml=""):
+    """Debian's docker-registry on a free loopback port with its root in tmp/name
+    (never the packaged service); returns (process, "127.0.0.1:port")."""
+    reg_dir = os.path.join(tmp, name)
+    os.makedirs(reg_dir, exist_ok=True)
+    port = free_port()
+    with open(os.path.join(reg_dir, "config.yml"), "w") as f:
+        f.write("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
+                f"    rootdirectory: {reg_dir}/data\nhttp:\n  addr: 127.0.0.1:{port}\n"
+                "  secret: reclaim-py\n" + extra_yaml)
+    reg = subprocess.Popen(["docker-registry", "serve", os.path.join(reg_dir, "config.yml")],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(150):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return reg, f"127.0.0.1:{port}"
+
+
 def stop_server(server):
     """SIGTERM by PID if it still runs (a case may have stopped it already)."""
     if server.proc.poll() is None:
@@ -514,23 +535,8 @@ def run_cases(server, reclaim, tmp, store_args):
     @case
     def pull():
         """images.pull and api.pull(stream=True, decode=True) from a loopback docker-registry"""
-        reg_dir = os.path.join(tmp, "registry")
-        os.makedirs(reg_dir, exist_ok=True)
-        port = free_port()
-        with open(os.path.join(reg_dir, "config.yml"), "w") as f:
-            f.write("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
-                    f"    rootdirectory: {reg_dir}/data\nhttp:\n  addr: 127.0.0.1:{port}\n"
-                    "  secret: reclaim-py\n")
-        reg = subprocess.Popen(["docker-registry", "serve", os.path.join(reg_dir, "config.yml")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        reg, host = start_registry(tmp, "registry")
         try:
-            host = f"127.0.0.1:{port}"
-            for _ in range(150):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
             data, _ = archive("tags=py/app:1;seed=py-pull;layers=2")
             tar = os.path.join(tmp, "py-pull.tar")
             with open(tar, "wb") as f:
@@ -558,6 +564,56 @@ def run_cases(server, reclaim, tmp, store_args):
         finally:
             reg.terminate()
             reg.wait(timeout=10)
+
+    @case
+    def push_and_login():
+        """images.push and api.push(stream=True, decode=True); login against an htpasswd registry"""
+        data, _ = archive("tags=py/src:1;seed=py-push;layers=2")
+        (img,) = client.images.load(data)
+        reg, host = start_registry(tmp, "push-registry")
+        hashed = subprocess.run(["htpasswd", "-Bbn", "bob", "pw"], check=True, capture_output=True,
+                                text=True).stdout
+        with open(os.path.join(tmp, "htpasswd"), "w") as f:
+            f.write(hashed)
+        auth_yaml = f"auth:\n  htpasswd:\n    realm: basic-realm\n    path: {tmp}/htpasswd\n"
+        basic, basic_host = start_registry(tmp, "basic-registry", auth_yaml)
+        try:
+            assert img.tag(f"{host}/py/app", "1")
+            lines = list(api.push(f"{host}/py/app", tag="1", stream=True, decode=True))
+            statuses = [m.get("status") for m in lines]
+            assert statuses[0] == f"The push refers to repository [{host}/py/app]", lines
+            assert "Pushed" in statuses and "Waiting" in statuses, statuses
+            assert statuses[-1].startswith(f"1: digest: {img.id} size: "), lines
+            got = subprocess.run(["skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}",
+                                  f"docker://{host}/py/app:1"], check=True, capture_output=True,
+                                 text=True).stdout.strip()
+            assert got == img.id, (got, img.id)
+            text = client.images.push(f"{host}/py/app", tag="1")
+            assert "Layer already exists" in text, text
+            text = client.images.push(f"{host}/py/app", tag="nope")
+            assert "tag does not exist: " + host + "/py/app:nope" in text, text
+
+            try:
+                client.login("bob", "wrong", registry=basic_host)
+            except docker.errors.APIError as e:
+                assert e.status_code == 401, e.status_code
+                assert "failed with status: 401 Unauthorized" in e.explanation, e.explanation
+            else:
+                raise AssertionError("a wrong password logged in")
+            answer = client.login("bob", "pw", registry=basic_host)
+            assert answer["Status"] == "Login Succeeded", answer
+            assert img.tag(f"{basic_host}/py/app", "2")
+            auth = {"username": "bob", "password": "pw"}
+            text = client.images.push(f"{basic_host}/py/app", tag="2", auth_config=auth)
+            assert f"2: digest: {img.id} size: " in text, text
+            client.images.remove(f"{basic_host}/py/app:2")
+            pulled = client.images.pull(f"{basic_host}/py/app", tag="2", auth_config=auth)
+            assert pulled.id == img.id, pulled.id
+            client.images.remove(img.id, force=True)
+        finally:
+            for r in (reg, basic):
+                r.terminate()
+                r.wait(timeout=10)
 
     @case
     def shutdown():

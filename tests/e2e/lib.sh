@@ -288,11 +288,13 @@ expect_json_error_4xx() {
 # docker CLI or the server does not fix).
 sorted_lines() { printf '%s\n' "$1" | sort; }
 
-# e2e_start_registry NAME: Debian's docker-registry on a free 127.0.0.1 port
-# with its root under $E2E_TMP/NAME-registry (never the packaged service),
-# stopped by PID with the servers. Sets REG=127.0.0.1:PORT.
+# e2e_start_registry NAME [TOP_YAML [HTTP_YAML]]: Debian's docker-registry on
+# a free 127.0.0.1 port with its root under $E2E_TMP/NAME-registry (never the
+# packaged service), stopped by PID with the servers. TOP_YAML is appended to
+# the config (an `auth:` section), HTTP_YAML under `http:` (indented by two:
+# `tls:`). Waits until the port accepts connections. Sets REG=127.0.0.1:PORT.
 e2e_start_registry() {
-  local name=$1 dir="$E2E_TMP/$1-registry" port i
+  local name=$1 top=${2:-} http=${3:-} dir="$E2E_TMP/$1-registry" port i
   command -v docker-registry >/dev/null || { echo "FATAL: no docker-registry (scripts/setup.sh installs it)" >&2; exit 1; }
   mkdir -p "$dir"
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -308,18 +310,36 @@ storage:
 http:
   addr: 127.0.0.1:$port
   secret: reclaim-e2e
+$(printf '%s\n' "$http" | sed 's/^/  /')
+$top
 YML
   docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
   E2E_PIDS["registry-$name"]=$!
   REG=127.0.0.1:$port
   for i in $(seq 1 150); do
-    curl -sf "http://$REG/v2/" >/dev/null && return 0
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
     kill -0 "${E2E_PIDS["registry-$name"]}" 2>/dev/null || break
     sleep 0.1
   done
   echo "FATAL: docker-registry did not come up:" >&2
   cat "$dir/log" >&2
   exit 1
+}
+
+# e2e_start_token_server NAME: a Bearer token endpoint on a free 127.0.0.1
+# port (tests/e2e/token_server.py) for a registry with `auth.silly`, which
+# accepts any token; it logs each request's query. Sets TOKEN_URL and
+# TOKEN_LOG.
+e2e_start_token_server() {
+  local name=$1 i
+  TOKEN_LOG="$E2E_TMP/$name-token.log"
+  python3 "$E2E_HERE/token_server.py" "$TOKEN_LOG" >"$E2E_TMP/$name-token.port" 2>&1 &
+  E2E_PIDS["token-$name"]=$!
+  for i in $(seq 1 100); do
+    [ -s "$E2E_TMP/$name-token.port" ] && break
+    sleep 0.1
+  done
+  TOKEN_URL="http://127.0.0.1:$(head -1 "$E2E_TMP/$name-token.port")/token"
 }
 
 # skopeo_push ARCHIVE REF: copies a docker-archive into the loopback registry.
