@@ -1,9 +1,11 @@
 #include "cli/progress.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ostream>
 #include <utility>
 
+#include "absl/time/clock.h"
 #include "core/human_size.h"
 
 namespace reclaim {
@@ -33,16 +35,20 @@ ProgressBar::ProgressBar(std::ostream& out, std::string label, int64_t total,
       now_(now ? std::move(now) : std::function<absl::Time()>(MonotonicNow)),
       start_(now_()) {}
 
-std::string ProgressBar::Render(const std::string& label, int64_t current, int64_t total) {
+std::string ProgressBar::Bar(int64_t current, int64_t total) {
   const std::string cur = HumanSizeBytes(static_cast<uint64_t>(current < 0 ? 0 : current));
-  if (total <= 0) return label + "  " + PadLeft(cur, 8);
+  if (total <= 0) return PadLeft(cur, 8);
   int cells = static_cast<int>(static_cast<double>(current) / static_cast<double>(total) * 100) / 2;
   if (cells > kBarCells) cells = kBarCells;
   if (cells < 0) cells = 0;
   std::string bar = "[" + std::string(cells, '=') + ">" + std::string(kBarCells - cells, ' ') + "] ";
   std::string numbers = PadLeft(cur, 8);
   if (current <= total) numbers += "/" + HumanSizeBytes(static_cast<uint64_t>(total));
-  return label + "  " + bar + numbers;
+  return bar + numbers;
+}
+
+std::string ProgressBar::Render(const std::string& label, int64_t current, int64_t total) {
+  return label + "  " + Bar(current, total);
 }
 
 void ProgressBar::Update(int64_t current) {
@@ -58,6 +64,36 @@ void ProgressBar::Finish() {
   if (!drawn_) return;
   out_ << "\r\x1b[K" << std::flush;
   drawn_ = false;
+}
+
+void LayerRows::Update(const std::string& id, const std::string& status, int64_t current,
+                       int64_t total) {
+  const bool bytes = total > 0;
+  if (!terminal_) {
+    if (!bytes) out_ << id << ": " << status << "\n" << std::flush;
+    return;
+  }
+  if (bytes && current < total) {  // byte counts at most every 100 ms per row
+    const absl::Time now = absl::Now();
+    auto [last, fresh] = last_bar_.try_emplace(id, now);
+    if (!fresh && now - last->second < absl::Milliseconds(100)) return;
+    last->second = now;
+  }
+  auto it = std::find(ids_.begin(), ids_.end(), id);
+  if (it == ids_.end()) {
+    ids_.push_back(id);
+    it = ids_.end() - 1;
+    out_ << "\n";
+  }
+  const size_t up = static_cast<size_t>(ids_.end() - it);
+  out_ << "\x1b[" << up << "A\x1b[2K\r" << id << ": " << status;
+  if (bytes) out_ << " " << ProgressBar::Bar(current, total);
+  out_ << "\r\x1b[" << up << "B" << std::flush;
+}
+
+void LayerRows::Line(const std::string& text) {
+  ids_.clear();
+  out_ << text << "\n" << std::flush;
 }
 
 }  // namespace reclaim

@@ -23,7 +23,9 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 
@@ -43,6 +45,9 @@ class ProgressBar {
 
   // The text of one frame, without the leading "\r" and the erase sequence.
   static std::string Render(const std::string& label, int64_t current, int64_t total);
+  // Its bar and counts alone: "[====>     ]  1.2MB/3.4MB" (just the counts
+  // without a total).
+  static std::string Bar(int64_t current, int64_t total);
 
  private:
   std::ostream& out_;
@@ -54,6 +59,40 @@ class ProgressBar {
   absl::Time start_;
   absl::Time last_draw_ = absl::InfinitePast();
   bool drawn_ = false;
+};
+
+// The per-layer rows of `reclaim image pull` / `push`, as the docker CLI
+// shows a pull or push stream (jsonmessage.DisplayJSONMessagesStream):
+//
+//  - on a terminal, each id owns a row, added below the others when it first
+//    appears and rewritten in place afterwards (cursor up to it, erase, write,
+//    cursor back down), byte counts drawn as a bar;
+//  - elsewhere, each message is a line, except those carrying byte progress
+//    (Downloading, Pushing), which are left out.
+//
+// A message without an id is a plain line and, as in docker, ends the rows
+// (ids seen after it get new ones: `pull -a` shows each tag's layers anew).
+//
+//   LayerRows rows(out, terminal);
+//   rows.Update("0123456789ab", "Downloading", 1048576, 3402000);
+//   rows.Update("0123456789ab", "Download complete");
+//   rows.Line("Digest: sha256:…");
+//
+// Thread-safety: one thread at a time.
+class LayerRows {
+ public:
+  LayerRows(std::ostream& out, bool terminal) : out_(out), terminal_(terminal) {}
+
+  // `total` > 0 marks byte progress (a bar on a terminal, no line elsewhere).
+  void Update(const std::string& id, const std::string& status, int64_t current = 0,
+              int64_t total = 0);
+  void Line(const std::string& text);
+
+ private:
+  std::ostream& out_;
+  const bool terminal_;
+  std::vector<std::string> ids_;  // rows, top to bottom
+  std::map<std::string, absl::Time> last_bar_;
 };
 
 }  // namespace reclaim

@@ -52,5 +52,34 @@ TEST(ProgressTest, FinishWithoutDrawingPrintsNothing) {
   EXPECT_EQ(out.str(), "");
 }
 
+TEST(LayerRowsTest, ElsewhereOneLinePerMessageWithoutByteCounts) {
+  std::ostringstream out;
+  LayerRows rows(out, /*terminal=*/false);
+  rows.Line("1: Pulling from x/app");
+  rows.Update("aaaaaaaaaaaa", "Pulling fs layer");
+  rows.Update("aaaaaaaaaaaa", "Downloading", 10, 100);
+  rows.Update("aaaaaaaaaaaa", "Download complete");
+  rows.Line("Digest: sha256:x");
+  EXPECT_EQ(out.str(),
+            "1: Pulling from x/app\naaaaaaaaaaaa: Pulling fs layer\n"
+            "aaaaaaaaaaaa: Download complete\nDigest: sha256:x\n");
+}
+
+TEST(LayerRowsTest, OnATerminalEachIdOwnsARowRewrittenInPlace) {
+  std::ostringstream out;
+  LayerRows rows(out, /*terminal=*/true);
+  rows.Update("a", "Waiting");  // a new row: newline, up 1, write, down 1
+  EXPECT_EQ(out.str(), "\n\x1b[1A\x1b[2K\ra: Waiting\r\x1b[1B");
+  out.str("");
+  rows.Update("b", "Waiting");
+  rows.Update("a", "Pushing", 100, 100);  // two rows up, with its bar
+  EXPECT_EQ(out.str(), "\n\x1b[1A\x1b[2K\rb: Waiting\r\x1b[1B"
+                       "\x1b[2A\x1b[2K\ra: Pushing " + ProgressBar::Bar(100, 100) + "\r\x1b[2B");
+  out.str("");
+  rows.Line("1: digest: sha256:x size: 1");  // a plain line ends the rows
+  rows.Update("a", "Pushed");
+  EXPECT_EQ(out.str(), "1: digest: sha256:x size: 1\n\n\x1b[1A\x1b[2K\ra: Pushed\r\x1b[1B");
+}
+
 }  // namespace
 }  // namespace reclaim

@@ -1,7 +1,7 @@
 // The registry commands: `reclaim image pull` and `reclaim image push`,
-// printed as the docker CLI prints `docker pull` / `docker push` when its
-// output is not a terminal (jsonmessage: lines with byte progress, Downloading
-// and Pushing, are left out; every other message is a line), and `reclaim
+// shown as the docker CLI shows `docker pull` / `docker push` (cli/progress.h
+// LayerRows: rows rewritten in place on a terminal; elsewhere one line per
+// message, those with byte progress left out), and `reclaim
 // login` / `logout`, which check credentials against the registry and keep
 // them in the Docker CLI's config file ($DOCKER_CONFIG/config.json or
 // ~/.docker/config.json), where pull and push (and the docker CLI) find them.
@@ -12,6 +12,7 @@
 #include <ostream>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "core/reference.h"
 #include "nlohmann/json.hpp"
 #include "platform/posix_fs.h"
@@ -34,23 +35,22 @@ struct PullFlags {
   bool quiet = false;
 };
 
-// The docker CLI's line for one message.
-std::string EventLine(const PullEvent& e) {
+// One pull message on the rows (docker's rendering of its JSON message).
+void ShowPullEvent(LayerRows& rows, const PullEvent& e) {
   switch (e.kind) {
     case PullEvent::Kind::kPullingFrom:
-      return e.id + ": Pulling from " + e.text;
+      return rows.Line(e.id + ": Pulling from " + e.text);
     case PullEvent::Kind::kPullingFsLayer:
-      return e.id + ": Pulling fs layer";
+      return rows.Update(e.id, "Pulling fs layer");
     case PullEvent::Kind::kDownloading:
-      return "";
+      return rows.Update(e.id, "Downloading", e.current, e.total);
     case PullEvent::Kind::kDownloadComplete:
-      return e.id + ": Download complete";
+      return rows.Update(e.id, "Download complete");
     case PullEvent::Kind::kAlreadyExists:
-      return e.id + ": Already exists";
+      return rows.Update(e.id, "Already exists");
     case PullEvent::Kind::kPullComplete:
-      return e.id + ": Pull complete";
+      return rows.Update(e.id, "Pull complete");
   }
-  return "";
 }
 
 std::string ConfigPath() { return DockerConfigPath(Env("DOCKER_CONFIG"), Env("HOME")); }
@@ -80,12 +80,8 @@ int ImagePull(Session& s, const PullFlags& f) {
   if (!client.ok()) return s.Fail(client.status());
   if (absl::Status st = s.Open(); !st.ok()) return s.Fail(st);
   const bool lines = !f.quiet && !s.Json();
-  if (lines) {
-    o.progress = [&s](const PullEvent& e) {
-      const std::string line = EventLine(e);
-      if (!line.empty()) s.out() << line << "\n" << std::flush;
-    };
-  }
+  LayerRows rows(s.out(), s.env().stdout_is_terminal);
+  if (lines) o.progress = [&rows](const PullEvent& e) { ShowPullEvent(rows, e); };
   absl::StatusOr<std::vector<Reference>> refs = PullReferences(**client, ref);
   if (!refs.ok()) return s.Fail(refs.status());
   nlohmann::json j = nlohmann::json::array();
@@ -98,9 +94,9 @@ int ImagePull(Session& s, const PullFlags& f) {
                    {"ID", pulled->target.digest.str()},
                    {"Status", newer ? "downloaded" : "up to date"}});
     } else if (lines) {
-      s.out() << "Digest: " << pulled->target.digest.str() << "\n"
-              << (newer ? "Status: Downloaded newer image for " : "Status: Image is up to date for ")
-              << r.FamiliarString() << "\n";
+      rows.Line("Digest: " + pulled->target.digest.str());
+      rows.Line((newer ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") +
+                r.FamiliarString());
     }
   }
   if (s.Json()) {
@@ -118,23 +114,23 @@ struct PushFlags {
   bool quiet = false;
 };
 
-std::string PushEventLine(const PushEvent& e) {
+void ShowPushEvent(LayerRows& rows, const PushEvent& e) {
   switch (e.kind) {
     case PushEvent::Kind::kWaiting:
-      return e.id + ": Waiting";
+      return rows.Update(e.id, "Waiting");
     case PushEvent::Kind::kPushing:
-      return "";
+      return rows.Update(e.id, "Pushing", e.current, e.total);
     case PushEvent::Kind::kPushed:
-      return e.id + ": Pushed";
+      return rows.Update(e.id, "Pushed");
     case PushEvent::Kind::kLayerExists:
     case PushEvent::Kind::kMounted:
-      return e.id + ": " + e.text;
+      return rows.Update(e.id, e.text);
     case PushEvent::Kind::kManifestInsteadOfIndex:
-      return "Not all multiplatform-content is present and only the available single-platform "
-             "image was pushed\n" +
-             e.index.digest.str() + " -> " + e.manifest.digest.str();
+      return rows.Line(
+          "Not all multiplatform-content is present and only the available single-platform "
+          "image was pushed\n" +
+          e.index.digest.str() + " -> " + e.manifest.digest.str());
   }
-  return "";
 }
 
 int ImagePush(Session& s, const PushFlags& f) {
@@ -157,12 +153,10 @@ int ImagePush(Session& s, const PushFlags& f) {
   if (!client.ok()) return s.Fail(client.status());
   if (absl::Status st = s.Open(); !st.ok()) return s.Fail(st);
   const bool lines = !f.quiet && !s.Json();
+  LayerRows rows(s.out(), s.env().stdout_is_terminal);
   if (lines) {
-    o.progress = [&s](const PushEvent& e) {
-      const std::string line = PushEventLine(e);
-      if (!line.empty()) s.out() << line << "\n" << std::flush;
-    };
-    s.out() << PushRefersTo(ref) << "\n";
+    o.progress = [&rows](const PushEvent& e) { ShowPushEvent(rows, e); };
+    rows.Line(PushRefersTo(ref));
   }
   absl::StatusOr<std::vector<Reference>> refs = s.images().PushReferences(ref);
   if (!refs.ok()) return s.Fail(refs.status());
@@ -175,8 +169,8 @@ int ImagePush(Session& s, const PushFlags& f) {
                    {"Digest", pushed->target.digest.str()},
                    {"Size", pushed->target.size}});
     } else if (lines && !pushed->tag.empty()) {
-      s.out() << pushed->tag << ": digest: " << pushed->target.digest.str()
-              << " size: " << pushed->target.size << "\n";
+      rows.Line(pushed->tag + ": digest: " + pushed->target.digest.str() +
+                " size: " + std::to_string(pushed->target.size));
     }
   }
   if (s.Json()) {
