@@ -28,7 +28,8 @@ std::string Env(const char* name) {
   return v != nullptr ? v : "";
 }
 
-struct PullFlags {
+// The flags `image pull` and `image push` share.
+struct TransferFlags {
   std::string name;
   std::string platform;
   bool all_tags = false;
@@ -61,7 +62,7 @@ absl::StatusOr<std::unique_ptr<RegistryClient>> ClientFor(Session& s, const std:
   return RegistryClient::Create(s.RegistryOptions([auth](const std::string&) { return auth; }));
 }
 
-int ImagePull(Session& s, const PullFlags& f) {
+int ImagePull(Session& s, const TransferFlags& f) {
   absl::StatusOr<Reference> parsed = ParseNormalizedNamed(f.name);
   if (!parsed.ok()) return s.Fail(parsed.status());
   Reference ref = *parsed;
@@ -107,13 +108,6 @@ int ImagePull(Session& s, const PullFlags& f) {
   return kExitOk;
 }
 
-struct PushFlags {
-  std::string name;
-  std::string platform;
-  bool all_tags = false;
-  bool quiet = false;
-};
-
 void ShowPushEvent(LayerRows& rows, const PushEvent& e) {
   switch (e.kind) {
     case PushEvent::Kind::kWaiting:
@@ -133,7 +127,7 @@ void ShowPushEvent(LayerRows& rows, const PushEvent& e) {
   }
 }
 
-int ImagePush(Session& s, const PushFlags& f) {
+int ImagePush(Session& s, const TransferFlags& f) {
   absl::StatusOr<Reference> parsed = ParseNormalizedNamed(f.name);
   if (!parsed.ok()) return s.Fail(parsed.status());
   Reference ref = *parsed;
@@ -246,7 +240,7 @@ int Logout(Session& s, const std::string& server) {
 
 void AddRegistryCommands(CLI::App& app, CLI::App& image, Session& s, int& status) {
   auto* pull = image.add_subcommand("pull", "Download an image from a registry");
-  auto f = std::make_shared<PullFlags>();
+  auto f = std::make_shared<TransferFlags>();
   pull->add_option("name", f->name, "NAME[:TAG|@DIGEST]")->required();
   pull->add_option("--platform", f->platform, "Pull this platform's image (os[/arch[/variant]])");
   pull->add_flag("-a,--all-tags", f->all_tags, "Download every tag of the repository");
@@ -254,7 +248,7 @@ void AddRegistryCommands(CLI::App& app, CLI::App& image, Session& s, int& status
   pull->callback([&s, &status, f] { status = ImagePull(s, *f); });
 
   auto* push = image.add_subcommand("push", "Upload an image to a registry");
-  auto p = std::make_shared<PushFlags>();
+  auto p = std::make_shared<TransferFlags>();
   push->add_option("name", p->name, "NAME[:TAG]")->required();
   push->add_option("--platform", p->platform,
                    "Push only this platform's manifest of a multi-platform image");
