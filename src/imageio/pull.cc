@@ -63,17 +63,37 @@ class StoreBlobSink final : public BlobSink {
         desc_(std::move(desc)),
         labels_(std::move(labels)) {}
 
-  absl::Status Write(std::string_view data) override { return writer_->Write(data); }
+  // Small network reads are gathered into writes of kWriteSize: each store
+  // write is a syscall (embedded) or a gRPC round trip (containerd).
+  absl::Status Write(std::string_view data) override {
+    if (pending_.empty() && data.size() >= kWriteSize) return writer_->Write(data);
+    pending_.append(data);
+    return pending_.size() >= kWriteSize ? Flush() : absl::OkStatus();
+  }
   absl::Status Commit() override {
+    RECLAIM_RETURN_IF_ERROR(Flush());
     return CommitUnderLease(store_, lease_, *writer_, desc_, labels_).status();
   }
+  // The writer was given the descriptor's size and digest; its commit checks
+  // both (CheckCommit) and publishes nothing on a mismatch.
+  bool VerifiesOnCommit() const override { return true; }
 
  private:
+  static constexpr size_t kWriteSize = 1 << 20;
+
+  absl::Status Flush() {
+    if (pending_.empty()) return absl::OkStatus();
+    absl::Status s = writer_->Write(pending_);
+    pending_.clear();
+    return s;
+  }
+
   Store& store_;
   ScopedLease& lease_;
   std::unique_ptr<ContentWriter> writer_;
   Descriptor desc_;
   Labels labels_;
+  std::string pending_;
 };
 
 class Puller {
@@ -244,6 +264,7 @@ class Puller {
       done_();
       return absl::OkStatus();
     }
+    bool VerifiesOnCommit() const override { return inner_->VerifiesOnCommit(); }
 
    private:
     std::unique_ptr<BlobSink> inner_;

@@ -85,7 +85,11 @@ class BlobFetch {
  public:
   BlobFetch(const Descriptor& desc, BlobSink& sink, uint64_t offset,
             const FetchProgressFn* progress)
-      : desc_(desc), sink_(sink), written_(offset), progress_(progress) {}
+      : desc_(desc),
+        sink_(sink),
+        hashing_(!sink.VerifiesOnCommit()),
+        written_(offset),
+        progress_(progress) {}
 
   uint64_t written() const { return written_; }
 
@@ -110,7 +114,7 @@ class BlobFetch {
     RECLAIM_ASSIGN_OR_RETURN(ResumePlan plan, PlanResume(written_, status, content_range));
     if (plan.replay_prefix) {
       pos_ = written_;
-      if (hashed_ < written_) {
+      if (hashing_ && hashed_ < written_) {
         hash_.Finish();  // reset
         hashed_ = 0;
         RECLAIM_RETURN_IF_ERROR(sink_.ReadPrefix(written_, [this](std::string_view d) {
@@ -135,7 +139,7 @@ class BlobFetch {
       // the Range); hash them unless the hash has them too.
       if (pos_ < written_) {
         const size_t n = static_cast<size_t>(std::min<uint64_t>(written_ - pos_, data.size()));
-        if (pos_ + n > hashed_) {
+        if (hashing_ && pos_ + n > hashed_) {
           const size_t skip = pos_ < hashed_ ? static_cast<size_t>(hashed_ - pos_) : 0;
           hash_.Update(data.substr(skip, n - skip));
           hashed_ = pos_ + n;
@@ -147,7 +151,7 @@ class BlobFetch {
       if (written_ + data.size() > static_cast<uint64_t>(desc_.size)) {
         return SizeMismatch(static_cast<int64_t>(written_ + data.size()), desc_.size);
       }
-      hash_.Update(data);
+      if (hashing_) hash_.Update(data);
       RECLAIM_RETURN_IF_ERROR(sink_.Write(data));
       written_ += data.size();
       hashed_ = written_;
@@ -164,11 +168,13 @@ class BlobFetch {
     if (written_ != static_cast<uint64_t>(desc_.size)) {
       return SizeMismatch(static_cast<int64_t>(written_), desc_.size);
     }
-    if (hashed_ != written_) {
-      return absl::InternalError("blob fetch: hash does not cover the blob");
+    if (hashing_) {
+      if (hashed_ != written_) {
+        return absl::InternalError("blob fetch: hash does not cover the blob");
+      }
+      const Digest got = hash_.Finish();
+      if (got != desc_.digest) return DigestMismatch(got, desc_.digest);
     }
-    const Digest got = hash_.Finish();
-    if (got != desc_.digest) return DigestMismatch(got, desc_.digest);
     return sink_.Commit();
   }
 
@@ -181,6 +187,7 @@ class BlobFetch {
  private:
   const Descriptor& desc_;
   BlobSink& sink_;
+  const bool hashing_;  // false: the sink's Commit verifies the digest itself
   Sha256 hash_;
   uint64_t hashed_ = 0;
   uint64_t written_;

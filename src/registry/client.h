@@ -77,8 +77,9 @@ inline constexpr std::string_view kLoginSucceeded = "Login Succeeded";
 
 // Where a fetched blob goes. The client calls Write with the bytes in order,
 // then Commit exactly once when, and only when, every byte arrived and size
-// and digest match the descriptor. On failure Commit is not called and the
-// sink keeps what was written (a later FetchBlob may resume from there).
+// and digest match the descriptor (for a sink that VerifiesOnCommit, when the
+// size matches: its Commit checks the digest). On failure Commit is not called
+// and the sink keeps what was written (a later FetchBlob may resume from there).
 class BlobSink {
  public:
   virtual ~BlobSink() = default;
@@ -89,6 +90,11 @@ class BlobSink {
   // must cover the whole blob). The default is Unimplemented.
   [[nodiscard]] virtual absl::Status ReadPrefix(
       uint64_t n, const std::function<absl::Status(std::string_view)>& fn);
+  // True when Commit itself verifies size and digest against the descriptor
+  // and fails without publishing on a mismatch (a content store writer given
+  // the expected digest): the client then checks the size only and does not
+  // hash every byte a second time. Default false.
+  virtual bool VerifiesOnCommit() const { return false; }
 };
 
 // What FetchBlobs writes one descriptor into: `sink` null means "skip" (the
