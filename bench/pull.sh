@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/pull (issue "Scale", the pull part): one image of LAYERS layers of
+# bench/pull (issue "Registry", item 7): one image of LAYERS layers of
 # incompressible data (SIZE_MB in all, 1 GiB by default) in a loopback
 # registry (Debian's docker-registry on a free 127.0.0.1 port, its own config
 # and root, never the packaged service), pulled in the same run by:

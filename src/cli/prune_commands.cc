@@ -12,7 +12,8 @@
 //               --format json: {"Decisions":[...],"ImagesDeleted":...,"SpaceReclaimed":N}.
 //   --wait      when another prune holds the store, wait for it instead of
 //               failing with `a prune operation is already running`.
-// With --format json the report is Docker's JSON plus `SnapshotLabelsReleased`
+// With --format json the report is Docker's JSON plus `LeftoverReclaimed` (bytes
+// nothing referenced that the collection also took) and `SnapshotLabelsReleased`
 // (the configs whose snapshot label the prune removed, specs/prune.md §5.5).
 // Per-image failures print the report, then one `Error: <name>: <message>`
 // line each, and exit 1. SIGINT cancels between phases (exit 130): a prune
@@ -136,6 +137,10 @@ int ImagePrune(Session& s, const ImagePruneFlags& f) {
   } else {
     if (f.dry_run) s.out() << "Dry run: nothing was changed.\n";
     s.out() << ReportCliText(r->report);
+    if (r->report.leftover_reclaimed > 0) {
+      s.out() << "Also reclaimed " << HumanSizeBytes(r->report.leftover_reclaimed)
+              << " that nothing referenced (left by interrupted loads, pulls or prunes)\n";
+    }
   }
   s.out().flush();
   return PrintErrors(s, *r);

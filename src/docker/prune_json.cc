@@ -48,6 +48,7 @@ Json ReclaimPruneReportJson(const Report& report) {
   Json released = Json::array();
   for (const Digest& d : report.snapshot_labels_released) released.push_back(d.str());
   out["SnapshotLabelsReleased"] = std::move(released);
+  out["LeftoverReclaimed"] = report.leftover_reclaimed;
   return out;
 }
 

@@ -88,19 +88,24 @@ TEST(ReclaimPruneReportJsonTest, AddsTheSnapshotLabelsReleased) {
   Report none = WithItems({ReportItem::Untagged("a:1")}, 5);
   Report released = none;
   released.snapshot_labels_released = {*Digest::Parse(kD1), *Digest::Parse(kD2)};
+  Report leftovers = none;
+  leftovers.leftover_reclaimed = 17000000;
   struct Case {
     Report report;
     std::string want;
   };
   const std::vector<Case> cases = {
-      {Report{}, R"({"ImagesDeleted":null,"SpaceReclaimed":0,"SnapshotLabelsReleased":[]})"},
+      {Report{}, R"({"ImagesDeleted":null,"SpaceReclaimed":0,"SnapshotLabelsReleased":[],"LeftoverReclaimed":0})"},
       {none,
-       R"({"ImagesDeleted":[{"Untagged":"a:1"}],"SpaceReclaimed":5,"SnapshotLabelsReleased":[]})"},
+       R"({"ImagesDeleted":[{"Untagged":"a:1"}],"SpaceReclaimed":5,"SnapshotLabelsReleased":[],"LeftoverReclaimed":0})"},
       {released, R"({"ImagesDeleted":[{"Untagged":"a:1"}],"SpaceReclaimed":5,)"
                  R"("SnapshotLabelsReleased":[")" +
-                     kD1 + R"(",")" + kD2 + R"("]})"},
+                     kD1 + R"(",")" + kD2 + R"("],"LeftoverReclaimed":0})"},
   };
   for (const Case& c : cases) EXPECT_EQ(ReclaimPruneReportJson(c.report).dump(), c.want);
+  EXPECT_EQ(ReclaimPruneReportJson(leftovers)["LeftoverReclaimed"], 17000000);
+  // Docker's body is Docker's: the leftovers are not in it.
+  EXPECT_FALSE(ImagesPruneReportJson(leftovers).contains("LeftoverReclaimed"));
 }
 
 TEST(PartialPruneErrorTest, KeepsTheCodeAndSaysWhatWasPruned) {

@@ -14,6 +14,19 @@
 namespace reclaim {
 namespace {
 
+// What a collection removed beyond the `attributed` bytes the report counts
+// for the pruned images: content and snapshots (of `snapshotter`; empty: any)
+// that nothing referenced before the prune.
+uint64_t LeftoverBytes(const CollectResult& collected, const std::string& snapshotter,
+                       uint64_t attributed) {
+  uint64_t removed = 0;
+  for (const ContentInfo& c : collected.removed_content) removed += static_cast<uint64_t>(c.size);
+  for (const SnapshotUsage& s : collected.removed_snapshots) {
+    if (snapshotter.empty() || s.snapshotter == snapshotter) removed += static_cast<uint64_t>(s.size);
+  }
+  return removed > attributed ? removed - attributed : 0;
+}
+
 // What the re-check compares when the store keeps no records generation: the
 // fields of image and container records a plan depends on, sorted.
 // With a host profile, leases too: Docker's containers are leases holding
@@ -248,6 +261,18 @@ void PruneService::ReleaseSnapshotLabels(const std::vector<SnapshotLabelRelease>
   }
 }
 
+absl::Status PruneService::CollectLeftovers(Report* report) {
+  MutexLock lock(&records_mu_);
+  return CollectLeftoversLocked(report);
+}
+
+absl::Status PruneService::CollectLeftoversLocked(Report* report) {
+  absl::StatusOr<CollectResult> collected = store_.collector().Collect();
+  if (!collected.ok()) return Annotate(collected.status(), "image prune: collecting");
+  report->leftover_reclaimed = LeftoverBytes(*collected, options_.snapshotter, 0);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
                                               const PruneRequest& request) {
   Phase(PrunePhase::kGuardTaken);
@@ -283,6 +308,7 @@ absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
   RECLAIM_ASSIGN_OR_RETURN(result.plan, PlanFrom(std::move(inventory), options));
   if (result.plan.deletions.empty()) {
     result.report = result.plan.report;
+    RECLAIM_RETURN_IF_ERROR(CollectLeftovers(&result.report));
     return result;
   }
 
@@ -297,6 +323,7 @@ absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
       RECLAIM_ASSIGN_OR_RETURN(result.plan, PlanNow(options, request.cancel));
       if (result.plan.deletions.empty()) {
         result.report = result.plan.report;
+        RECLAIM_RETURN_IF_ERROR(CollectLeftoversLocked(&result.report));
         return result;
       }
     }
@@ -315,6 +342,8 @@ absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
   }
 
   result.report = BuildReport(result.plan, batch, options_.snapshotter);
+  result.report.leftover_reclaimed =
+      LeftoverBytes(batch.collected, options_.snapshotter, result.report.space_reclaimed);
   result.report.snapshot_labels_released = std::move(released);
   if (!release_errors.empty()) {
     for (ImageError& e : release_errors) result.report.errors.push_back(std::move(e));

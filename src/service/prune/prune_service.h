@@ -31,7 +31,11 @@
 // first, breaking pulls in flight; reclaim does not). An image whose walk or
 // deletion failed does not stop the others: it is in Report::errors, and
 // PruneResult::ErrorStatus() joins them for callers that must answer an error.
-// With nothing to delete no collection runs.
+// With nothing to delete, the collection still runs (under the records lock):
+// it removes what interrupted loads, pulls and prunes left unreferenced. What
+// a collection removes beyond the pruned images' bytes is
+// Report::leftover_reclaimed; Docker's SpaceReclaimed does not count it, so a
+// dry run and the real prune still agree.
 //
 // Guarantee (tested): with no change to the store in between, a dry run and the
 // real prune that follows report exactly the same items and bytes.
@@ -136,6 +140,10 @@ class PruneService {
 
  private:
   absl::StatusOr<PruneResult> Run(const FilterArgs& filters, const PruneRequest& request);
+  // A collection with nothing to delete, for what interrupted operations left
+  // (Report::leftover_reclaimed); Locked: the caller holds records_mu_.
+  absl::Status CollectLeftovers(Report* report);
+  absl::Status CollectLeftoversLocked(Report* report) ABSL_EXCLUSIVE_LOCKS_REQUIRED(records_mu_);
   // Gathers an inventory and plans from it (the inventory is freed while planning).
   absl::StatusOr<Plan> PlanNow(const PruneOptions& options, const CancelToken* cancel);
   // Plans from a gathered inventory, with the host profile's containers and

@@ -71,7 +71,10 @@ Report DryRunThenPrune(Store& store, PruneService& prune, const FilterArgs& filt
   auto real = prune.Prune(filters, {});
   EXPECT_TRUE(real.ok()) << real.status();
   if (!real.ok()) return {};
-  EXPECT_EQ(dry->report, real->report);
+  // What the collection took beyond the plan (leftovers) is the real prune's alone.
+  Report planned = real->report;
+  planned.leftover_reclaimed = 0;
+  EXPECT_EQ(dry->report, planned);
   EXPECT_EQ(ReportJson(dry->report), ReportJson(real->report));
   const std::map<Digest, int64_t> after = Blobs(store);
   uint64_t deleted_bytes = 0;
@@ -227,12 +230,42 @@ TEST(PruneExecutorTest, ReportShapeAndOneCollection) {
   EXPECT_EQ(untagged, (std::vector<std::string>{"multi:1", "multi:2", "single:latest"}));
   // Everything is gone.
   EXPECT_TRUE(Blobs(root.store()).empty());
-  // A second prune deletes nothing and runs no collection.
+  // A second prune deletes nothing; its collection finds nothing left over.
   auto again = prune.Prune(AllFilters(), {});
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->report.images_deleted.empty());
   EXPECT_EQ(ReportJson(again->report), R"({"ImagesDeleted":null,"SpaceReclaimed":0})");
-  EXPECT_EQ(counting.collections.load(), 1);
+  EXPECT_EQ(again->report.leftover_reclaimed, 0u);
+  EXPECT_EQ(counting.collections.load(), 2);
+}
+
+TEST(PruneExecutorTest, WhatInterruptedWorkLeftUnreferencedIsCollectedAndCountedApart) {
+  TempLocalStore root;
+  GraphBuilder b(root.store());
+  b.Name("kept:1", b.Image("kept", {"kept-layer"}));
+  // Blobs no record or lease reaches: what a killed load or prune leaves.
+  const Descriptor orphan = b.Layer("orphan-layer-from-a-killed-load");
+  ASSERT_TRUE(root.store().content().Info(orphan.digest).ok());
+  PruneService prune(root.store());
+
+  // Nothing dangling to prune: the collection still runs and takes the orphan;
+  // Docker's SpaceReclaimed stays the plan's.
+  absl::StatusOr<PruneResult> dangling = prune.Prune(FilterArgs(), {});
+  ASSERT_TRUE(dangling.ok()) << dangling.status();
+  EXPECT_TRUE(dangling->report.images_deleted.empty());
+  EXPECT_EQ(dangling->report.space_reclaimed, 0u);
+  EXPECT_EQ(dangling->report.leftover_reclaimed, static_cast<uint64_t>(orphan.size));
+  EXPECT_EQ(root.store().content().Info(orphan.digest).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(FamiliarNames(root.store()), std::vector<std::string>{"kept:1"});
+
+  // With images to prune, the leftovers are what the collection took beyond
+  // them, and the dry run still agrees with the prune on Docker's numbers.
+  const Descriptor orphan2 = b.Layer("orphan-layer-from-a-killed-prune");
+  const Report report = DryRunThenPrune(root.store(), prune, AllFilters());
+  EXPECT_EQ(Untagged(report), std::vector<std::string>{"kept:1"});
+  EXPECT_EQ(report.leftover_reclaimed, static_cast<uint64_t>(orphan2.size));
+  EXPECT_TRUE(Blobs(root.store()).empty());
 }
 
 TEST(PruneExecutorTest, LeasesAreKeptAndProtectTheirContent) {

@@ -67,6 +67,11 @@ struct Report {
   // Configs whose `containerd.io/gc.ref.snapshot.<snapshotter>` label the prune
   // removed (specs/prune.md §5.5), sorted. Not rendered by ReportJson / ReportCliText.
   std::vector<Digest> snapshot_labels_released;
+  // Bytes the prune's collection removed that no pruned image accounted for:
+  // content and snapshots nothing referenced any more, left by interrupted
+  // loads, pulls or prunes. Not in Docker's SpaceReclaimed; not rendered by
+  // ReportJson / ReportCliText (reclaim's CLI says it on a line of its own).
+  uint64_t leftover_reclaimed = 0;
 
   friend bool operator==(const Report&, const Report&) = default;
 };
