@@ -29,7 +29,8 @@ inline constexpr absl::Duration kOperationLeaseExpiry = absl::Hours(1);
 
 class ScopedLease {
  public:
-  // `prefix` + 16 random hex digits.
+  // `prefix` + 16 random hex digits; `prefix` starts with kOperationLeasePrefix
+  // (store/leases.h), so a store whose owner died can drop the lease.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<ScopedLease>> Create(Store& store,
                                                                            const Clock& clock,
                                                                            std::string_view prefix);

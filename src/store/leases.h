@@ -18,6 +18,13 @@
 
 namespace reclaim {
 
+// Leases whose ID starts with this are held by one reclaim operation (a load,
+// pull, push or import: imageio/scoped_lease.h) for as long as it runs. A
+// store that can prove their owner is gone drops them when it opens (the
+// embedded store: its LOCK admits one process at a time), so what a killed
+// operation wrote is collectable at once instead of after the lease expires.
+inline constexpr std::string_view kOperationLeasePrefix = "reclaim-";
+
 class LeaseStore {
  public:
   virtual ~LeaseStore() = default;

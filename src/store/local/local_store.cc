@@ -73,6 +73,7 @@ absl::StatusOr<std::unique_ptr<LocalStore>> LocalStore::Open(const LocalStoreOpt
   RECLAIM_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(opts.root + "/meta.db", opts.sync));
   std::unique_ptr<LocalStore> store(new LocalStore(std::move(opts), std::move(lock), std::move(db)));
   RECLAIM_RETURN_IF_ERROR(store->InitSchema());
+  store->DropOrphanedOperationLeases();
   return store;
 }
 
@@ -87,6 +88,18 @@ LocalStore::LocalStore(LocalStoreOptions options, std::unique_ptr<FileLock> lock
       unlink_threads_(options.unlink_threads) {}
 
 LocalStore::~LocalStore() = default;
+
+void LocalStore::DropOrphanedOperationLeases() {
+  // Best effort: opening must not fail (on a full disk, say) for a lease that
+  // only delays a collection.
+  absl::StatusOr<std::vector<Lease>> leases = ListLeases();
+  if (!leases.ok()) return;
+  for (const Lease& l : *leases) {
+    if (l.id.compare(0, kOperationLeasePrefix.size(), kOperationLeasePrefix) == 0) {
+      (void)DeleteLease(l.id, /*sync=*/false);
+    }
+  }
+}
 
 absl::Status LocalStore::InitSchema() {
   MutexLock lock(&mu_);

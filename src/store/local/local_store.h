@@ -78,7 +78,9 @@ class LocalStore final : public Store,
                          public Collector {
  public:
   // Creates the root if needed and takes its lock. FailedPrecondition naming the
-  // holder when another process owns the root.
+  // holder when another process owns the root. Operation leases
+  // (kOperationLeasePrefix) left by a previous owner are dropped: holding the
+  // lock proves that owner is gone.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<LocalStore>> Open(
       const LocalStoreOptions& options);
   ~LocalStore() override;
@@ -147,6 +149,7 @@ class LocalStore final : public Store,
   LocalStore(LocalStoreOptions options, std::unique_ptr<FileLock> lock,
              std::unique_ptr<SqliteDb> db);
 
+  void DropOrphanedOperationLeases();
   absl::Status InitSchema();
   absl::StatusOr<ImageRecord> GetImageLocked(std::string_view name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

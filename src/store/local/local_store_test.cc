@@ -92,6 +92,30 @@ TEST(LocalStoreTest, BlobsLiveUnderBlobsSha256AndSurviveReopen) {
   EXPECT_EQ(*read, bytes);
 }
 
+TEST(LocalStoreTest, OpeningDropsTheOperationLeasesOfADeadOwner) {
+  TempDir dir;
+  const std::string bytes = "written by a load that was killed";
+  {
+    auto s = LocalStore::Open(LocalStoreOptions{dir.path()});
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->leases().CreateLease("reclaim-load-0123456789abcdef", {}).ok());
+    ASSERT_TRUE(PutBytes(**s, bytes, "reclaim-load-0123456789abcdef").ok());
+    ASSERT_TRUE((*s)->leases().CreateLease("someone-else", {}).ok());
+    // The process dies here: nothing deletes its lease.
+  }
+  auto s = LocalStore::Open(LocalStoreOptions{dir.path()});
+  ASSERT_TRUE(s.ok());
+  auto leases = (*s)->leases().ListLeases();
+  ASSERT_TRUE(leases.ok());
+  ASSERT_EQ(leases->size(), 1u);
+  EXPECT_EQ((*leases)[0].id, "someone-else");
+  // What only that lease held is collectable at once.
+  auto collected = (*s)->collector().Collect();
+  ASSERT_TRUE(collected.ok()) << collected.status();
+  EXPECT_EQ((*s)->content().Info(Digest::Sha256Of(bytes)).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST(LocalStoreTest, FailedRenameLeavesNothingVisible) {
   TempDir dir;
   PosixFs posix;
