@@ -135,6 +135,13 @@ absl::StatusOr<LoadResult> Loader::Run(ByteSource& source) {
   result_.entries = entries_;
   result_.bytes_read = reader->bytes_consumed();
   RECLAIM_RETURN_IF_ERROR(Resolve());
+  if (targets_.empty()) {
+    // moby loads nothing and succeeds; the blobs written are then only the
+    // lease's, and a user believes something was loaded.
+    return Invalid(std::string("the archive holds no image: ") +
+                   (result_.format == ArchiveFormat::kOciLayout ? "index.json" : "manifest.json") +
+                   " lists none");
+  }
   RECLAIM_RETURN_IF_ERROR(Apply());
   return std::move(result_);
 }

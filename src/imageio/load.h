@@ -46,7 +46,9 @@
 // whose bytes do not hash to its name, a descriptor size that differs from the
 // blob, JSON that is invalid/too deep/not an object, a referenced blob that is
 // neither in the archive nor in the store, unknown layout versions, and any
-// count or size above the limits in LoadOptions. Symlinks inside the archive
+// count or size above the limits in LoadOptions; also an archive that names no
+// image at all ("the archive holds no image: manifest.json lists none", where
+// moby loads nothing and succeeds). Symlinks inside the archive
 // are aliases of the file they name (legacy docker save links shared
 // `layer.tar`s), never followed on disk.
 //

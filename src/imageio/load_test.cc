@@ -423,6 +423,14 @@ std::vector<HostileCase> HostileCases() {
       {"JsonFileTooLarge",
        only([](TarBuilder& t) { t.File("manifest.json", std::string(300, ' ') + "[]"); }),
        "more than the limit of 256", [](LoadOptions& o) { o.max_json_size = 256; }},
+      {"EmptyManifestJson", only([](TarBuilder& t) { t.File("manifest.json", "[]"); }),
+       "the archive holds no image: manifest.json lists none"},
+      {"EmptyIndexJson",
+       only([](TarBuilder& t) {
+         t.File("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+         t.File("index.json", "{\"schemaVersion\":2,\"manifests\":[]}");
+       }),
+       "the archive holds no image: index.json lists none"},
       {"JsonTooDeep", only([deep](TarBuilder& t) { t.File("index.json", deep); }),
        "nesting deeper than 64"},
       {"IndexJsonNotAnObject", only([](TarBuilder& t) { t.File("index.json", "[1,2]"); }),
