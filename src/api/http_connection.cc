@@ -301,6 +301,10 @@ class Connection final : public HttpConnection,
                        "431 Request Header Fields Too Large");
       return;
     }
+    if (ec == http::error::bad_transfer_encoding) {
+      WriteUnsupportedTransferEncoding();
+      return;
+    }
     if (ec) {
       bool parse_error = IsBeastHttpError(ec) && ec != http::error::end_of_stream &&
                          ec != http::error::partial_message && !timed_out_;
@@ -311,8 +315,19 @@ class Connection final : public HttpConnection,
       }
       return;
     }
-    state_ = State::kHandling;
     auto& req = parser_->get();
+    // Go's server accepts exactly `chunked` (one coding); anything else,
+    // `gzip, chunked` included, is 501 without echoing the value.
+    if (auto te = req.find(http::field::transfer_encoding); te != req.end()) {
+      std::string_view v(te->value().data(), te->value().size());
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+      if (!beast::iequals(beast::string_view(v.data(), v.size()), "chunked")) {
+        WriteUnsupportedTransferEncoding();
+        return;
+      }
+    }
+    state_ = State::kHandling;
     method_ = std::string(req.method_string());
     target_ = std::string(req.target());
     head_ = req.base();
@@ -323,6 +338,10 @@ class Connection final : public HttpConnection,
         beast::iequals(req[http::field::expect], "100-continue") && !parser_->is_done();
     keep_alive_requested_ = parser_->keep_alive();
     owner_.Dispatch([self = shared_from_this()] { self->RunHandler(); });
+  }
+
+  void WriteUnsupportedTransferEncoding() {
+    WriteRawAndClose(http::status::not_implemented, "Unsupported transfer encoding");
   }
 
   void WriteRawAndClose(http::status status, std::string text) {

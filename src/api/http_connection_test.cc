@@ -167,6 +167,28 @@ TEST_P(HttpConnectionTest, GarbageGets400AndCloseAndTheServerLivesOn) {
   EXPECT_EQ(r->status, 200);
 }
 
+TEST_P(HttpConnectionTest, TransferEncodingsOtherThanChunkedGet501AsGo) {
+  for (const char* te : {"gzip", "gzip, chunked", "identity"}) {
+    auto c = Connect();
+    ASSERT_TRUE(c->WriteRaw(std::string("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ") + te +
+                            "\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+                    .ok());
+    absl::StatusOr<TestResponse> r = c->ReadResponse();
+    ASSERT_TRUE(r.ok()) << te << ": " << r.status();
+    EXPECT_EQ(r->status, 501) << te;
+    EXPECT_EQ(r->body, "Unsupported transfer encoding") << te;
+    EXPECT_TRUE(c->ServerClosed()) << te;
+  }
+  auto c = Connect();  // chunked itself, in any case, is fine
+  ASSERT_TRUE(c->WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n"
+                          "5\r\nhello\r\n0\r\n\r\n")
+                  .ok());
+  absl::StatusOr<TestResponse> r = c->ReadResponse();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "hello");
+}
+
 TEST_P(HttpConnectionTest, BadRequestLineIsAnswered400) {
   auto c = Connect();
   ASSERT_TRUE(c->WriteRaw("G@T / HTTP/1.1\r\nHost: x\r\n\r\n").ok());
