@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "api/query.h"
+#include "core/descriptor.h"
 #include "core/status.h"
 #include "docker/api_version.h"
 #include "docker/json.h"
@@ -577,6 +578,11 @@ absl::StatusOr<Json> DockerApi::ReadJsonObject(Call& c) {
   RECLAIM_ASSIGN_OR_RETURN(std::string body, ReadJsonBody(c.ex, options_.max_json_body));
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
     return absl::InvalidArgumentError("invalid JSON: got EOF while reading request body");
+  }
+  // Go's encoding/json stops at 10,000 levels (moby: "invalid JSON: exceeded
+  // max depth"); deeper input is refused before nlohmann builds it.
+  if (JsonNestsDeeperThan(body, 10000)) {
+    return absl::InvalidArgumentError("invalid JSON: exceeded max depth");
   }
   Json object;
   try {

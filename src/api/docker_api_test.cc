@@ -457,6 +457,13 @@ TEST_P(DockerApiTest, ContainerCreateBodies) {
 
   ExpectJsonError(Do("POST", "/v1.50/containers/create", "[1]", json), 400,
                   "invalid JSON: the body must be a JSON object");
+  // Deeper than Go's 10,000 levels: refused before it is built; 10,000 parse.
+  const std::string deep = "{\"Labels\":" + std::string(10000, '[') + std::string(10000, ']') + "}";
+  ExpectJsonError(Do("POST", "/v1.50/containers/create", deep, json), 400,
+                  "invalid JSON: exceeded max depth");
+  const std::string ok_depth = "{\"X\":" + std::string(9999, '[') + std::string(9999, ']') + "}";
+  EXPECT_NE(Do("POST", "/v1.50/containers/create", ok_depth, json).body,
+            "{\"message\":\"invalid JSON: exceeded max depth\"}\n");
   ExpectJsonError(Do("POST", "/v1.50/containers/create", "", {{"Content-Type", "application/json"},
                                                                {"Content-Length", "0"}}),
                   400, "invalid JSON: got EOF while reading request body");

@@ -205,8 +205,8 @@ absl::StatusOr<std::optional<Descriptor>> OptionalDescriptor(const json& doc,
 
 }  // namespace
 
-absl::StatusOr<json> ParseJson(std::string_view bytes, int max_depth) {
-  // Depth pre-scan: only brackets outside strings count.
+bool JsonNestsDeeperThan(std::string_view bytes, int max_depth) {
+  // Only brackets outside strings count.
   int depth = 0;
   bool in_string = false;
   bool escaped = false;
@@ -224,13 +224,18 @@ absl::StatusOr<json> ParseJson(std::string_view bytes, int max_depth) {
     if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) {
-        return absl::InvalidArgumentError("invalid JSON: nesting deeper than " +
-                                          std::to_string(max_depth) + " levels");
-      }
+      if (++depth > max_depth) return true;
     } else if (c == ']' || c == '}') {
       --depth;
     }
+  }
+  return false;
+}
+
+absl::StatusOr<json> ParseJson(std::string_view bytes, int max_depth) {
+  if (JsonNestsDeeperThan(bytes, max_depth)) {
+    return absl::InvalidArgumentError("invalid JSON: nesting deeper than " +
+                                      std::to_string(max_depth) + " levels");
   }
   try {
     return json::parse(bytes.begin(), bytes.end());

@@ -73,6 +73,9 @@ inline constexpr int kMaxJsonDepth = 64;
 // InvalidArgument "invalid JSON: ..." or "JSON nesting deeper than 64 levels".
 [[nodiscard]] absl::StatusOr<nlohmann::json> ParseJson(std::string_view bytes,
                                                        int max_depth = kMaxJsonDepth);
+// True when arrays and objects in `bytes` nest deeper than `max_depth`
+// (brackets inside strings do not count); ParseJson's pre-scan.
+bool JsonNestsDeeperThan(std::string_view bytes, int max_depth);
 
 // Decodes one descriptor object. InvalidArgument naming the field on a missing
 // or invalid digest, a negative or non-integer size, or a field of the wrong
