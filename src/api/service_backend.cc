@@ -25,39 +25,27 @@ namespace reclaim {
 
 namespace {
 
-// Byte-count progress at most every 100 ms per id, as moby's progress ticker;
-// the last update (current == total) always shows.
-class ProgressThrottle {
- public:
-  bool Show(const std::string& id, int64_t current, int64_t total) {
-    if (current >= total) return true;
-    const absl::Time now = absl::Now();
-    auto [it, fresh] = last_shown_.try_emplace(id, now);
-    if (!fresh && now - it->second < absl::Milliseconds(100)) return false;
-    it->second = now;
-    return true;
-  }
-
- private:
-  std::map<std::string, absl::Time> last_shown_;
-};
-
 // moby's httputils.DecodePlatform: the JSON-encoded OCI platform of a push.
 absl::StatusOr<Platform> DecodePlatformJson(const std::string& text) {
   absl::StatusOr<nlohmann::json> j = ParseJson(text);
-  if (!j.ok()) return absl::InvalidArgumentError("failed to parse platform: " + std::string(j.status().message()));
-  Platform p;
-  auto field = [&](const char* name, std::string* out) {
-    auto it = j->is_object() ? j->find(name) : j->end();
-    if (j->is_object() && it != j->end() && it->is_string()) *out = it->get<std::string>();
-  };
-  field("os", &p.os);
-  field("architecture", &p.architecture);
-  field("variant", &p.variant);
+  absl::StatusOr<Platform> decoded =
+      j.ok() ? PlatformFieldsFromJson(*j, "platform") : absl::StatusOr<Platform>(j.status());
+  if (!decoded.ok()) {
+    return absl::InvalidArgumentError("failed to parse platform: " +
+                                      std::string(decoded.status().message()));
+  }
+  Platform p = *std::move(decoded);
   if (p.os.empty() || p.architecture.empty()) {
     return absl::InvalidArgumentError("both OS and Architecture must be provided");
   }
   return NormalizePlatform(p);
+}
+
+// moby's RepoTagReference for the `tag` parameter of a pull or push: a digest
+// there means a digest reference, anything else a tag.
+absl::StatusOr<Reference> WithTagParameter(const Reference& ref, const std::string& tag) {
+  if (Digest::Parse(tag).ok()) return WithDigest(ref, tag);
+  return WithTag(ref, tag);
 }
 
 struct HostFacts {
@@ -373,11 +361,7 @@ absl::Status ServiceBackend::PullImage(const RequestContext& ctx, const ImagePul
     return absl::PermissionDeniedError("'scratch' is a reserved name");
   }
   if (!q.tag.empty()) {
-    if (Digest::Parse(q.tag).ok()) {
-      RECLAIM_ASSIGN_OR_RETURN(ref, WithDigest(ref, q.tag));
-    } else {
-      RECLAIM_ASSIGN_OR_RETURN(ref, WithTag(ref, q.tag));
-    }
+    RECLAIM_ASSIGN_OR_RETURN(ref, WithTagParameter(ref, q.tag));
   }
   PullOptions o;
   if (!q.platform.empty() && ApiVersionAtLeast(ctx.api_version, "1.32")) {
@@ -408,11 +392,7 @@ absl::Status ServiceBackend::PushImage(const RequestContext& ctx, const ImagePus
   RECLAIM_ASSIGN_OR_RETURN(Reference ref, ParseNormalizedNamed(q.name));
   if (!q.tag.empty()) {
     if (ref.HasDigest()) return absl::InvalidArgumentError("cannot push a digest reference");
-    if (Digest::Parse(q.tag).ok()) {
-      RECLAIM_ASSIGN_OR_RETURN(ref, WithDigest(ref, q.tag));
-    } else {
-      RECLAIM_ASSIGN_OR_RETURN(ref, WithTag(ref, q.tag));
-    }
+    RECLAIM_ASSIGN_OR_RETURN(ref, WithTagParameter(ref, q.tag));
   }
   PushOptions o;
   if (!q.platform.empty()) {
@@ -438,8 +418,7 @@ absl::Status ServiceBackend::PushImage(const RequestContext& ctx, const ImagePus
 absl::StatusOr<Json> ServiceBackend::Login(const RequestContext& ctx, const Json& credentials) {
   if (!options_.registry) return Backend::Login(ctx, credentials);
   RECLAIM_ASSIGN_OR_RETURN(AuthConfig auth, AuthConfigFromJson(credentials.dump()));
-  const std::string domain =
-      auth.server_address.empty() ? "docker.io" : RegistryForConfigKey(auth.server_address);
+  const std::string domain = LoginRegistry(auth.server_address);
   RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client, options_.registry(nullptr));
   RECLAIM_ASSIGN_OR_RETURN(LoginResult result, client->CheckLogin(domain, auth));
   Json answer = Json::object();

@@ -5,7 +5,6 @@
 #include <ostream>
 #include <utility>
 
-#include "absl/time/clock.h"
 #include "core/human_size.h"
 
 namespace reclaim {
@@ -73,12 +72,7 @@ void LayerRows::Update(const std::string& id, const std::string& status, int64_t
     if (!bytes) out_ << id << ": " << status << "\n" << std::flush;
     return;
   }
-  if (bytes && current < total) {  // byte counts at most every 100 ms per row
-    const absl::Time now = absl::Now();
-    auto [last, fresh] = last_bar_.try_emplace(id, now);
-    if (!fresh && now - last->second < absl::Milliseconds(100)) return;
-    last->second = now;
-  }
+  if (bytes && !throttle_.Show(id, current, total)) return;
   auto it = std::find(ids_.begin(), ids_.end(), id);
   if (it == ids_.end()) {
     ids_.push_back(id);

@@ -23,11 +23,11 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "docker/pull_json.h"
 
 namespace reclaim {
 
@@ -92,7 +92,7 @@ class LayerRows {
   std::ostream& out_;
   const bool terminal_;
   std::vector<std::string> ids_;  // rows, top to bottom
-  std::map<std::string, absl::Time> last_bar_;
+  ProgressThrottle throttle_;  // byte counts at most every 100 ms per row
 };
 
 }  // namespace reclaim

@@ -182,11 +182,6 @@ struct LoginFlags {
   bool password_stdin = false;
 };
 
-// The registry domain a login/logout names: docker.io when none.
-std::string LoginDomain(const std::string& server) {
-  return server.empty() ? "docker.io" : RegistryForConfigKey(server);
-}
-
 int Login(Session& s, const LoginFlags& f) {
   std::string password = f.password;
   if (f.password_stdin) {
@@ -205,7 +200,7 @@ int Login(Session& s, const LoginFlags& f) {
     return s.Fail(absl::InvalidArgumentError(
         "Cannot perform an interactive login from a non TTY device"));
   }
-  const std::string domain = LoginDomain(f.server);
+  const std::string domain = LoginRegistry(f.server);
   AuthConfig auth;
   auth.username = f.username;
   auth.password = password;
@@ -225,7 +220,7 @@ int Login(Session& s, const LoginFlags& f) {
 }
 
 int Logout(Session& s, const std::string& server) {
-  const std::string domain = LoginDomain(server);
+  const std::string domain = LoginRegistry(server);
   absl::Status st = EraseDockerConfigAuth(RealFs(), ConfigPath(), domain);
   if (absl::IsNotFound(st)) {
     s.out() << "Not logged in to " << domain << "\n";

@@ -205,6 +205,10 @@ absl::StatusOr<std::optional<Descriptor>> OptionalDescriptor(const json& doc,
 
 }  // namespace
 
+absl::StatusOr<Platform> PlatformFieldsFromJson(const json& object, std::string_view path) {
+  return PlatformFromJson(object, path);
+}
+
 bool JsonNestsDeeperThan(std::string_view bytes, int max_depth) {
   // Only brackets outside strings count.
   int depth = 0;

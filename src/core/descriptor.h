@@ -82,6 +82,13 @@ bool JsonNestsDeeperThan(std::string_view bytes, int max_depth);
 // JSON type.
 [[nodiscard]] absl::StatusOr<Descriptor> DescriptorFromJson(const nlohmann::json& json);
 
+// Decodes the OCI platform fields of `object` (`architecture`, `os`,
+// `variant`, `os.version`, `os.features`; absent ones empty): a descriptor's
+// `platform`, or an image config, which carries the same fields at its top
+// level. InvalidArgument naming `path` and the field for a wrong JSON type.
+[[nodiscard]] absl::StatusOr<Platform> PlatformFieldsFromJson(const nlohmann::json& object,
+                                                              std::string_view path);
+
 // Encodes a descriptor: `mediaType`, `digest`, `size` always; `annotations`,
 // `platform`, `urls`, `artifactType` only when non-empty (Go's omitempty).
 nlohmann::json DescriptorToJson(const Descriptor& desc);

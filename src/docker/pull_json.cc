@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "absl/time/clock.h"
 #include "core/human_size.h"
 
 namespace reclaim {
@@ -22,7 +23,7 @@ Json HideCounts() { return Json{{"hidecounts", true}}; }
 
 }  // namespace
 
-std::string ProgressBar(int64_t current, int64_t total) {
+std::string ProgressText(int64_t current, int64_t total) {
   char numbers[64];
   std::snprintf(numbers, sizeof numbers, "%8s", HumanSize(static_cast<double>(current)).c_str());
   if (total <= 0) return numbers;
@@ -45,7 +46,7 @@ Json PullEventJson(const PullEvent& e) {
       return Action("Pulling fs layer", e.id, Json::object());
     case PullEvent::Kind::kDownloading:
       return Action("Downloading", e.id, Json{{"current", e.current}, {"total", e.total}},
-                    ProgressBar(e.current, e.total));
+                    ProgressText(e.current, e.total));
     case PullEvent::Kind::kDownloadComplete:
       return Action("Download complete", e.id, HideCounts());
     case PullEvent::Kind::kAlreadyExists:
@@ -56,13 +57,22 @@ Json PullEventJson(const PullEvent& e) {
   return Json::object();
 }
 
+bool ProgressThrottle::Show(const std::string& id, int64_t current, int64_t total) {
+  if (current >= total) return true;
+  const absl::Time now = absl::Now();
+  auto [it, fresh] = last_shown_.try_emplace(id, now);
+  if (!fresh && now - it->second < absl::Milliseconds(100)) return false;
+  it->second = now;
+  return true;
+}
+
 Json PushEventJson(const PushEvent& e) {
   switch (e.kind) {
     case PushEvent::Kind::kWaiting:
       return Action("Waiting", e.id, Json::object());
     case PushEvent::Kind::kPushing:
       return Action("Pushing", e.id, Json{{"current", e.current}, {"total", e.total}},
-                    ProgressBar(e.current, e.total));
+                    ProgressText(e.current, e.total));
     case PushEvent::Kind::kPushed:
       return Action("Pushed", e.id, Json::object());
     case PushEvent::Kind::kLayerExists:

@@ -34,7 +34,10 @@
 #define RECLAIM_DOCKER_PULL_JSON_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
+
+#include "absl/time/time.h"
 
 #include "docker/json.h"
 #include "imageio/pull.h"
@@ -44,10 +47,21 @@ namespace reclaim {
 
 Json PullEventJson(const PullEvent& event);
 
+// Byte counts (Downloading, Pushing) at most every 100 ms per id, as moby's
+// progress ticker shows them; the last one (current >= total) always shows.
+// Used by the API stream and the CLI's rows. Thread-safety: none.
+class ProgressThrottle {
+ public:
+  bool Show(const std::string& id, int64_t current, int64_t total);
+
+ private:
+  std::map<std::string, absl::Time> last_shown_;
+};
+
 // jsonmessage's progress string for `current` of `total` bytes as the daemon
 // renders it (no terminal: width 200): "[" + "="×(percent/2) + ">" + spaces to
 // 50 + "] " then "%8v/%v" in decimal human sizes; just "%8v" without a total.
-std::string ProgressBar(int64_t current, int64_t total);
+std::string ProgressText(int64_t current, int64_t total);
 
 // The two messages after a pull of `familiar_ref` (e.g. "alpine:latest").
 Json PullDigestJson(const Digest& target);

@@ -26,10 +26,10 @@ TEST(PullJsonTest, MobyMessagesInStructOrder) {
             R"("id":"0123456789ab"})");
 }
 
-TEST(PullJsonTest, ProgressBarEnds) {
-  EXPECT_EQ(ProgressBar(0, 100), "[>" + std::string(50, ' ') + "]       0B/100B");
-  EXPECT_EQ(ProgressBar(100, 100), "[" + std::string(50, '=') + ">]     100B/100B");
-  EXPECT_EQ(ProgressBar(2048, 0), " 2.048kB");  // "%8v"
+TEST(PullJsonTest, ProgressTextEnds) {
+  EXPECT_EQ(ProgressText(0, 100), "[>" + std::string(50, ' ') + "]       0B/100B");
+  EXPECT_EQ(ProgressText(100, 100), "[" + std::string(50, '=') + ">]     100B/100B");
+  EXPECT_EQ(ProgressText(2048, 0), " 2.048kB");  // "%8v"
 }
 
 TEST(PullJsonTest, ClosingMessages) {

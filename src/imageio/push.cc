@@ -99,7 +99,6 @@ class Pusher {
  public:
   Pusher(Store& store, RegistryClient& client, const Reference& ref, const PushOptions& options)
       : store_(store),
-        client_(client),
         ref_(ref),
         options_(options),
         clock_(options.clock != nullptr ? *options.clock : RealClock()),
@@ -142,7 +141,9 @@ class Pusher {
     for (const StoredManifest& m : plan.manifests) {
       (void)AppendDistributionSource(store_.content(), m.desc.digest, ref_);
     }
-    (void)AppendDistributionSource(store_.content(), plan.target.digest, ref_);
+    if (plan.index_bytes.has_value()) {  // else the target is manifests[0]
+      (void)AppendDistributionSource(store_.content(), plan.target.digest, ref_);
+    }
     result_.tag = ref_.HasTag() ? ref_.Tag() : "";
     result_.target = plan.target;
     return result_;
@@ -191,12 +192,7 @@ class Pusher {
     RECLAIM_ASSIGN_OR_RETURN(std::string config,
                              store_.content().ReadBlob(m.manifest.config.digest, kMaxManifestSize));
     RECLAIM_ASSIGN_OR_RETURN(nlohmann::json j, ParseJson(config));
-    Platform p;
-    if (j.is_object()) {
-      p.os = j.value("os", "");
-      p.architecture = j.value("architecture", "");
-      p.variant = j.value("variant", "");
-    }
+    RECLAIM_ASSIGN_OR_RETURN(Platform p, PlatformFieldsFromJson(j, "config"));
     return NormalizePlatform(p);
   }
 
@@ -374,7 +370,6 @@ class Pusher {
   }
 
   Store& store_;
-  RegistryClient& client_;
   const Reference ref_;
   const PushOptions& options_;
   const Clock& clock_;

@@ -99,6 +99,10 @@ std::string RegistryForConfigKey(std::string_view key) {
   return std::string(k);
 }
 
+std::string LoginRegistry(std::string_view server) {
+  return server.empty() ? "docker.io" : RegistryForConfigKey(server);
+}
+
 absl::StatusOr<AuthConfig> AuthConfigFromJson(std::string_view json) {
   RECLAIM_ASSIGN_OR_RETURN(nlohmann::json j, ParseJson(json));
   if (j.is_null()) return AuthConfig{};

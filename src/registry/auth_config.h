@@ -65,6 +65,10 @@ std::string ConfigKeyForRegistry(std::string_view domain);
 // Docker Hub key maps to "docker.io".
 std::string RegistryForConfigKey(std::string_view key);
 
+// The registry a login names (`docker login [SERVER]`, POST /auth's
+// serveraddress): RegistryForConfigKey of it, docker.io when it is empty.
+std::string LoginRegistry(std::string_view server);
+
 // JSON (de)serialisation of AuthConfig with moby's field names; unknown fields
 // are ignored. When `username` is empty and `auth` decodes to "user:pass",
 // the decoder fills in username and password from it.
