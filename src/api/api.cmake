@@ -14,7 +14,8 @@ reclaim_cc_library(reclaim_api
   SRCS ${CMAKE_CURRENT_LIST_DIR}/query.cc
        ${CMAKE_CURRENT_LIST_DIR}/backend.cc
        ${CMAKE_CURRENT_LIST_DIR}/docker_api.cc
-  DEPS reclaim_api_http reclaim_docker_json reclaim_imageio reclaim_core_descriptor reclaim_core_filters
+  DEPS reclaim_api_http reclaim_docker_json reclaim_docker_events reclaim_imageio reclaim_core_descriptor
+       reclaim_core_filters
        reclaim_core_status nlohmann_json::nlohmann_json absl::status absl::statusor absl::time
        Boost::headers
   PRIVATE_DEPS absl::strings spdlog::spdlog)

@@ -28,4 +28,9 @@ absl::StatusOr<Json> Backend::Login(const RequestContext&, const Json&) {
   return absl::UnimplementedError("reclaim cannot log in to registries here");
 }
 
+absl::StatusOr<std::unique_ptr<EventStream>> Backend::Events(const RequestContext&,
+                                                             const EventQuery&) {
+  return absl::UnimplementedError("this reclaim keeps no events");
+}
+
 }  // namespace reclaim

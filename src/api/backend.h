@@ -27,6 +27,7 @@
 #define RECLAIM_API_BACKEND_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/filters.h"
+#include "docker/events.h"
 #include "docker/json.h"
 #include "imageio/byte_stream.h"
 
@@ -194,6 +196,11 @@ class Backend {
   // The default answers 501.
   [[nodiscard]] virtual absl::StatusOr<Json> Login(const RequestContext& ctx,
                                                    const Json& credentials);
+  // GET /events: the stream of moby's event messages (docker/events.h); the
+  // filters are checked here (400 `invalid filter 'x'`). The route pumps it
+  // until it ends or the client leaves. The default answers 501.
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<EventStream>> Events(
+      const RequestContext& ctx, const EventQuery& query);
   // GET /images/get, GET /images/{name}/get: writes the tar to `out`. Errors
   // must come before the first byte when possible (unknown names); an error
   // after it truncates the stream.

@@ -2,6 +2,9 @@
 #include "api/docker_api.h"
 
 #include <cctype>
+#include <cmath>
+#include <memory>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -231,6 +234,7 @@ const std::vector<DockerApi::Route>& DockerApi::Routes() {
       {"GET", "/info", "", false, &DockerApi::Info},
       {"GET", "/system/df", "", false, &DockerApi::SystemDf},
       {"POST", "/auth", "", false, &DockerApi::SystemAuth},
+      {"GET", "/events", "", false, &DockerApi::SystemEvents},
       // images
       {"GET", "/images/json", "", false, &DockerApi::ImagesList},
       {"GET", "/images/search", "", false, &DockerApi::ImagesSearch},
@@ -605,6 +609,64 @@ absl::Status DockerApi::SystemAuth(Call& c) {
   RECLAIM_ASSIGN_OR_RETURN(Json credentials, ReadJsonObject(c));
   RECLAIM_ASSIGN_OR_RETURN(Json answer, backend_.Login(c.ctx, credentials));
   return ReplyJson(c.ex, 200, answer);
+}
+
+namespace {
+
+// moby's eventTime over timetypes.ParseTimestamps: `seconds[.fraction]`;
+// empty is no bound.
+absl::StatusOr<std::optional<absl::Time>> ParseEventTime(const std::string& value) {
+  if (value.empty()) return std::optional<absl::Time>();
+  size_t dot = value.find('.');
+  const std::string whole = value.substr(0, dot);
+  auto parse = [](const std::string& digits) -> absl::StatusOr<int64_t> {
+    absl::StatusOr<int64_t> v = ParseInt(digits);
+    if (!v.ok()) {
+      return absl::InvalidArgumentError("strconv.ParseInt: parsing \"" + digits +
+                                        "\": invalid syntax");
+    }
+    return v;
+  };
+  RECLAIM_ASSIGN_OR_RETURN(int64_t seconds, parse(whole));
+  absl::Time t = absl::FromUnixSeconds(seconds);
+  if (dot != std::string::npos) {
+    const std::string fraction = value.substr(dot + 1);
+    RECLAIM_ASSIGN_OR_RETURN(int64_t n, parse(fraction));
+    // Go scales the fraction to nanoseconds by its number of digits.
+    double scale = std::pow(10.0, 9 - static_cast<int>(fraction.size()));
+    t += absl::Nanoseconds(static_cast<int64_t>(static_cast<double>(n) * scale));
+  }
+  return std::optional<absl::Time>(t);
+}
+
+// moby's events stream: one JSON message per line, each flushed at once.
+absl::Status PumpEvents(HttpExchange& ex, EventStream& events) {
+  RECLAIM_ASSIGN_OR_RETURN(ResponseStream * out, ex.StartStream(200, JsonHeaders()));
+  RECLAIM_RETURN_IF_ERROR(out->Flush());
+  while (!events.ended() && !ex.ShouldStop()) {
+    std::optional<Json> message = events.Next(absl::Milliseconds(250));
+    if (!message.has_value()) continue;
+    RECLAIM_RETURN_IF_ERROR(out->Write(EncodeJsonCompact(*message) + "\n"));
+    RECLAIM_RETURN_IF_ERROR(out->Flush());
+  }
+  return ex.FinishStream();
+}
+
+}  // namespace
+
+absl::Status DockerApi::SystemEvents(Call& c) {
+  EventQuery q;
+  RECLAIM_ASSIGN_OR_RETURN(q.since, ParseEventTime(c.query.Get("since")));
+  RECLAIM_ASSIGN_OR_RETURN(q.until, ParseEventTime(c.query.Get("until")));
+  if (q.until.has_value() && *q.until < q.since.value_or(absl::InfinitePast())) {
+    return absl::InvalidArgumentError("`since` time (" + c.query.Get("since") +
+                                      ") cannot be after `until` time (" +
+                                      c.query.Get("until") + ")");
+  }
+  RECLAIM_ASSIGN_OR_RETURN(q.filters, Filters(c.query));
+  RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<EventStream> events, backend_.Events(c.ctx, q));
+  if (absl::Status s = PumpEvents(c.ex, *events); !s.ok()) c.ex.Abort();
+  return absl::OkStatus();
 }
 
 absl::Status DockerApi::ContainerCreate(Call& c) {

@@ -96,6 +96,7 @@ class DockerApi final : public HttpHandler {
   absl::Status ImagesCreate(Call& c);
   absl::Status ImagePush(Call& c);
   absl::Status SystemAuth(Call& c);
+  absl::Status SystemEvents(Call& c);
   // A request body that must be one JSON object, read as moby's ReadJSON does.
   absl::StatusOr<Json> ReadJsonObject(Call& c);
   absl::Status ImagesSearch(Call& c);

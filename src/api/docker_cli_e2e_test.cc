@@ -6,12 +6,17 @@
 // a required test dependency.
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/docker_api.h"
@@ -51,9 +56,11 @@ class DockerCliTest : public ::testing::Test {
     char tmpl[] = "/tmp/reclaim-e2e-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     std::filesystem::create_directories(dir_ + "/config");
-    images_ = std::make_unique<ImageService>(root_.store());
+    images_ = std::make_unique<ImageService>(root_.store(),
+                                             ImageServiceOptions{.events = &events_});
     containers_ = std::make_unique<ContainerService>(*images_);
-    backend_ = std::make_unique<ServiceBackend>(*images_, *containers_);
+    backend_ = std::make_unique<ServiceBackend>(*images_, *containers_,
+                                                ServiceBackendOptions{.events = &events_});
     HttpServerOptions http;
     http.listen = {"unix://" + dir_ + "/docker.sock"};
     http.access_log = false;
@@ -109,6 +116,7 @@ class DockerCliTest : public ::testing::Test {
 
   std::string dir_;
   TempLocalStore root_;
+  EventBus events_{RealClock()};
   std::unique_ptr<ImageService> images_;
   std::unique_ptr<ContainerService> containers_;
   std::unique_ptr<ServiceBackend> backend_;
@@ -225,6 +233,96 @@ TEST_F(DockerCliTest, SystemPrune) {
   CliRun r = Docker("system prune -f");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "Total reclaimed space: 0B\n");
+}
+
+// Unix time as the docker CLI sends `--since` / `--until`: seconds.nanoseconds.
+std::string UnixText(absl::Time t) {
+  const int64_t ns = absl::ToUnixNanos(t);
+  char buf[64];
+  ::snprintf(buf, sizeof(buf), "%lld.%09lld", static_cast<long long>(ns / 1000000000),
+             static_cast<long long>(ns % 1000000000));
+  return buf;
+}
+
+TEST_F(DockerCliTest, EventsAroundAPrune) {
+  const absl::Time start = absl::Now() - absl::Milliseconds(1);
+  std::string tar = MakeArchive({"e2e/app:1"}, "app.tar");
+  ASSERT_EQ(Docker("load -i " + tar).exit_code, 0);
+  ASSERT_EQ(Docker("tag e2e/app:1 e2e/copy:2").exit_code, 0);
+  const std::string id = Docker("image inspect -f '{{.Id}}' e2e/app:1").out;
+  ASSERT_EQ(id.rfind("sha256:", 0), 0u) << id;
+  const std::string image_id = id.substr(0, id.size() - 1);
+  CliRun prune = Docker("image prune -a -f");
+  ASSERT_EQ(prune.exit_code, 0) << prune.err;
+  const absl::Time end = absl::Now() + absl::Milliseconds(1);
+  const std::string window = "--since " + UnixText(start) + " --until " + UnixText(end);
+
+  CliRun events = Docker("events " + window +
+                         " --format '{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}'");
+  ASSERT_EQ(events.exit_code, 0) << events.err;
+  const std::string want = "image load " + image_id + " e2e/app:1\n" +       //
+                           "image tag " + image_id + " e2e/copy:2\n" +       //
+                           "image untag " + image_id + " e2e/app:1\n" +      //
+                           "image untag " + image_id + " e2e/copy:2\n" +     //
+                           "image delete " + image_id + " " + image_id + "\n" +  //
+                           "image prune  <no value>\n";
+  EXPECT_EQ(events.out, want);
+
+  // The default line: `<time> image prune  (reclaimed=<bytes>)`, bytes as the API's
+  // SpaceReclaimed; filters narrow it to that one event.
+  CliRun line = Docker("events " + window + " --filter type=image --filter event=prune");
+  ASSERT_EQ(line.exit_code, 0) << line.err;
+  EXPECT_NE(line.out.find(" image prune  (reclaimed="), std::string::npos) << line.out;
+  EXPECT_EQ(std::count(line.out.begin(), line.out.end(), '\n'), 1) << line.out;
+  EXPECT_EQ(line.out.find("(reclaimed=0)"), std::string::npos) << line.out;
+
+  CliRun bad = Docker("events " + window + " --filter colour=red");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("invalid filter 'colour'"), std::string::npos) << bad.err;
+  CliRun backwards = Docker("events --since " + UnixText(end) + " --until " + UnixText(start));
+  EXPECT_NE(backwards.exit_code, 0);
+  EXPECT_NE(backwards.err.find("cannot be after `until` time"), std::string::npos)
+      << backwards.err;
+}
+
+// A live stream carries events as they happen, and ends when the client leaves.
+TEST_F(DockerCliTest, LiveEventsEndWhenTheClientLeaves) {
+  std::string tar = MakeArchive({"e2e/app:1"}, "app.tar");
+  ASSERT_EQ(Docker("load -i " + tar).exit_code, 0);
+  const std::string sock = dir_ + "/docker.sock";
+  // The shell prints its PID, then becomes the CLI, so the test can stop it.
+  std::string cmd = "echo $$; exec env DOCKER_HOST=unix://" + sock + " DOCKER_CONFIG=" + dir_ +
+                    "/config timeout 30 docker events --format '{{.Action}} "
+                    "{{.Actor.Attributes.name}}' </dev/null 2>/dev/null";
+  FILE* live = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(live, nullptr);
+  char pid_line[32] = {0};
+  ASSERT_NE(::fgets(pid_line, sizeof(pid_line), live), nullptr);
+  const pid_t pid = static_cast<pid_t>(std::atoll(pid_line));
+  ASSERT_GT(pid, 0);
+  // Tag until the stream shows it (the CLI may still be connecting).
+  std::string first;
+  std::atomic<bool> seen{false};
+  std::thread tagger([&] {
+    for (int i = 0; i < 40 && !seen.load(); ++i) {
+      Docker("tag e2e/app:1 e2e/live:" + std::to_string(i));
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  });
+  char buf[256];
+  if (::fgets(buf, sizeof(buf), live) != nullptr) first = buf;
+  seen = true;
+  tagger.join();
+  EXPECT_EQ(first.rfind("tag e2e/live:", 0), 0u) << first;
+  ::kill(pid, SIGTERM);  // `timeout` passes it on to the CLI
+  ::pclose(live);
+  // The server noticed the client went: no connection is left.
+  bool closed = false;
+  for (int i = 0; i < 100 && !closed; ++i) {
+    closed = server_->http().connection_count() == 0;
+    if (!closed) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(closed);
 }
 
 }  // namespace

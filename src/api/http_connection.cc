@@ -11,6 +11,9 @@
 #include <string_view>
 #include <utility>
 
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
@@ -158,6 +161,15 @@ class Connection final : public HttpConnection,
   }
 
   void Abort() override { aborted_ = true; }
+  bool ShouldStop() override {
+    if (owner_.stopping() || io_failed_) return true;
+    auto promise = std::make_shared<std::promise<bool>>();
+    std::future<bool> gone = promise->get_future();
+    net::post(socket_.get_executor(), [this, self = shared_from_this(), promise] {
+      promise->set_value(state_ == State::kClosed || PeerHungUp());
+    });
+    return gone.get();
+  }
   bool responded() const override { return responded_; }
 
  private:
@@ -213,6 +225,17 @@ class Connection final : public HttpConnection,
   void CancelTimer() {
     ++timer_gen_;
     timer_.cancel();
+  }
+
+  // On the strand: the client closed or reset its end (a byte it sent early,
+  // a next request, is not a hang-up).
+  bool PeerHungUp() {
+    pollfd p{socket_.native_handle(), POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) <= 0) return false;
+    if ((p.revents & (POLLHUP | POLLERR | POLLRDHUP)) != 0) return true;
+    char byte;
+    return (p.revents & POLLIN) != 0 &&
+           ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
   }
 
   void Close() {

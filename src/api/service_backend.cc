@@ -415,6 +415,13 @@ absl::Status ServiceBackend::PushImage(const RequestContext& ctx, const ImagePus
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::unique_ptr<EventStream>> ServiceBackend::Events(const RequestContext& ctx,
+                                                                    const EventQuery& query) {
+  if (options_.events == nullptr) return Backend::Events(ctx, query);
+  RECLAIM_RETURN_IF_ERROR(ValidateEventFilters(query.filters));
+  return options_.events->Open(query);
+}
+
 absl::StatusOr<Json> ServiceBackend::Login(const RequestContext& ctx, const Json& credentials) {
   if (!options_.registry) return Backend::Login(ctx, credentials);
   RECLAIM_ASSIGN_OR_RETURN(AuthConfig auth, AuthConfigFromJson(credentials.dump()));

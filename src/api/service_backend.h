@@ -52,6 +52,9 @@ struct ServiceBackendOptions {
   // (X-Registry-Auth, for every host it talks to). Unset: pulls, pushes and
   // logins answer 501.
   std::function<absl::StatusOr<std::unique_ptr<RegistryClient>>(CredentialsFn)> registry;
+  // The bus the services publish to (ImageServiceOptions::events), which
+  // GET /events reads. Null: GET /events answers 501.
+  EventBus* events = nullptr;
 };
 
 // GET /images/json also as ImageListBodySource (api/docker_api.h): the body
@@ -87,6 +90,8 @@ class ServiceBackend final : public Backend, public ImageListBodySource {
   absl::Status PushImage(const RequestContext& ctx, const ImagePushQuery& query,
                          JsonMessageWriter& progress) override;
   absl::StatusOr<Json> Login(const RequestContext& ctx, const Json& credentials) override;
+  absl::StatusOr<std::unique_ptr<EventStream>> Events(const RequestContext& ctx,
+                                                      const EventQuery& query) override;
   absl::Status SaveImages(const RequestContext& ctx, const std::vector<std::string>& names,
                           ByteSink& out) override;
   absl::StatusOr<Json> CreateContainer(const RequestContext& ctx,

@@ -133,6 +133,48 @@ std::unique_ptr<EventBus::Subscription> EventBus::Subscribe(absl::Time since,
   return sub;
 }
 
+std::unique_ptr<EventStream> EventBus::Open(const EventQuery& query) {
+  std::unique_ptr<EventStream> stream(new EventStream(clock_, query));
+  // moby replays only when a bound is given.
+  const bool replay = query.since.has_value() || query.until.has_value();
+  std::vector<Event> past;
+  stream->live_ =
+      Subscribe(query.since.value_or(absl::InfinitePast()), replay ? &past : nullptr);
+  for (Event& e : past) {
+    if (query.until.has_value() && e.time > *query.until) continue;
+    if (EventMatches(e, query.filters)) stream->replay_.push_back(std::move(e));
+  }
+  if (query.until.has_value() && *query.until < clock_.Now()) stream->live_.reset();
+  return stream;
+}
+
+std::optional<Json> EventStream::Next(absl::Duration wait) {
+  if (!replay_.empty()) {
+    Json j = EventJson(replay_.front());
+    replay_.pop_front();
+    return j;
+  }
+  if (ended_) return std::nullopt;
+  const absl::Time deadline = absl::Now() + wait;
+  while (live_ != nullptr) {
+    // Events already queued are taken even once `until` has passed.
+    const bool past = query_.until.has_value() && clock_.Now() >= *query_.until;
+    absl::Duration left = deadline - absl::Now();
+    if (query_.until.has_value()) left = std::min(left, *query_.until - clock_.Now());
+    std::optional<Event> e = live_->Next(std::max(left, absl::ZeroDuration()));
+    if (!e.has_value()) {
+      if (past || live_->closed()) break;
+      if (deadline <= absl::Now()) return std::nullopt;
+      continue;
+    }
+    if (query_.until.has_value() && e->time > *query_.until) break;
+    if (EventMatches(*e, query_.filters)) return EventJson(*e);
+  }
+  ended_ = true;
+  live_.reset();
+  return std::nullopt;
+}
+
 void EventBus::Close() {
   std::lock_guard<std::mutex> lock(mu_);
   closed_ = true;

@@ -1,8 +1,8 @@
 // File: docker/events.h
 //
-// Docker's events (specs/observability.md C2): what reclaim records when an
-// image or container changes, the bus that keeps the last ones and hands them
-// to `GET /events` subscribers, moby's filter rules and moby's JSON Message.
+// Docker's events (specs/observability.md C2) as `GET /events` serves them:
+// the bus that keeps the last events the services publish (service/events)
+// and hands them to subscribers, moby's filter rules and moby's JSON Message.
 //
 //   EventBus bus(clock);                       // the last 256 events
 //   bus.Publish({.type = "image", .action = "tag", .actor_id = id,
@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -34,16 +35,10 @@
 #include "core/filters.h"
 #include "docker/json.h"
 #include "platform/clock.h"
+#include "service/events/events.h"
 
 namespace reclaim {
 
-struct Event {
-  std::string type;    // "image", "container"
-  std::string action;  // "tag", "untag", "delete", "prune", "load", "create", "destroy", …
-  std::string actor_id;
-  std::map<std::string, std::string> attributes;  // "name", image labels, "reclaimed"
-  absl::Time time;                                // set by Publish
-};
 
 // moby's events.Message in its field order: status/id/from (deprecated, for
 // container and image events), Type, Action, Actor{ID, Attributes}, scope,
@@ -57,7 +52,18 @@ absl::Status ValidateEventFilters(const FilterArgs& filters);
 // no image or container event.
 bool EventMatches(const Event& event, const FilterArgs& filters);
 
-class EventBus {
+// What `GET /events` asks for (moby's since/until/filters). With `since` or
+// `until`, the kept events in [since, until] are replayed first; then live
+// events follow until `until` passes (none when it is already past).
+struct EventQuery {
+  std::optional<absl::Time> since;
+  std::optional<absl::Time> until;
+  FilterArgs filters;  // checked with ValidateEventFilters
+};
+
+class EventStream;
+
+class EventBus : public EventSink {
  public:
   class Subscription {
    public:
@@ -74,12 +80,14 @@ class EventBus {
   };
 
   explicit EventBus(const Clock& clock, size_t capacity = 256);
-  ~EventBus();
+  ~EventBus() override;
 
-  void Publish(Event event);
+  void Publish(Event event) override;
   // Registers a subscriber; when `replay` is given, it receives (atomically
   // with the registration) the kept events at or after `since`.
   std::unique_ptr<Subscription> Subscribe(absl::Time since, std::vector<Event>* replay);
+  // The stream `query` asks for (its filters must be valid).
+  std::unique_ptr<EventStream> Open(const EventQuery& query);
   // Wakes and ends every subscription; later Publish calls are still kept.
   void Close();
   bool closed() const;
@@ -94,6 +102,28 @@ class EventBus {
   std::deque<Event> ring_;
   std::vector<Subscription*> subs_;
   bool closed_ = false;
+};
+
+// One `GET /events` answer: the replayed events, then the live ones, each
+// matched against the query's filters and encoded as moby's Message.
+class EventStream {
+ public:
+  // The next matching event, or nullopt when none came within `wait` (real
+  // time) or the stream ended.
+  std::optional<Json> Next(absl::Duration wait);
+  // True once nothing more will come: the replay is done and `until` passed
+  // (or was past from the start), or the bus closed.
+  bool ended() const { return ended_; }
+
+ private:
+  friend class EventBus;
+  EventStream(const Clock& clock, EventQuery query) : clock_(clock), query_(std::move(query)) {}
+
+  const Clock& clock_;
+  const EventQuery query_;
+  std::deque<Event> replay_;
+  std::unique_ptr<EventBus::Subscription> live_;  // null: past events only
+  bool ended_ = false;
 };
 
 }  // namespace reclaim

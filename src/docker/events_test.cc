@@ -7,15 +7,6 @@
 namespace reclaim {
 namespace {
 
-Event ImageEvent(std::string action, std::string id, std::string name) {
-  Event e;
-  e.type = "image";
-  e.action = std::move(action);
-  e.actor_id = std::move(id);
-  if (!name.empty()) e.attributes["name"] = std::move(name);
-  return e;
-}
-
 TEST(EventJsonTest, ImageEventInMobysShape) {
   Event e = ImageEvent("untag", "sha256:abc", "alpine:3");
   e.attributes["maintainer"] = "x";
@@ -100,6 +91,68 @@ TEST(EventBusTest, LiveEventsReachSubscribersAndCloseEndsThem) {
   bus.Close();
   EXPECT_FALSE(sub->Next(absl::Seconds(10)).has_value());
   EXPECT_TRUE(sub->closed());
+}
+
+std::vector<std::string> Drain(EventStream& stream) {
+  std::vector<std::string> actions;
+  while (std::optional<Json> j = stream.Next(absl::Milliseconds(1))) {
+    actions.push_back(j->at("Action").get<std::string>() + " " +
+                      j->at("Actor").at("ID").get<std::string>());
+  }
+  return actions;
+}
+
+TEST(EventStreamTest, PastWindowReplaysMatchingEventsThenEnds) {
+  FakeClock clock(absl::FromUnixSeconds(1000));
+  EventBus bus(clock);
+  for (const char* action : {"tag", "untag", "delete", "untag"}) {
+    bus.Publish(ImageEvent(action, std::string("sha256:") + action, ""));
+    clock.Advance(absl::Seconds(10));
+  }
+  EventQuery q;
+  q.since = absl::FromUnixSeconds(1010);
+  q.until = absl::FromUnixSeconds(1025);
+  std::unique_ptr<EventStream> window = bus.Open(q);
+  EXPECT_EQ(Drain(*window), (std::vector<std::string>{"untag sha256:untag", "delete sha256:delete"}));
+  EXPECT_TRUE(window->ended());
+
+  q.until.reset();
+  q.filters.Add("event", "untag");
+  std::unique_ptr<EventStream> live = bus.Open(q);
+  EXPECT_EQ(Drain(*live), (std::vector<std::string>{"untag sha256:untag", "untag sha256:untag"}));
+  EXPECT_FALSE(live->ended());  // no `until`: it goes on with live events
+  bus.Publish(ImageEvent("tag", "sha256:x", ""));
+  bus.Publish(ImageEvent("untag", "sha256:y", ""));
+  EXPECT_EQ(Drain(*live), (std::vector<std::string>{"untag sha256:y"}));
+}
+
+TEST(EventStreamTest, NoBoundsMeansNoReplay) {
+  FakeClock clock(absl::FromUnixSeconds(1000));
+  EventBus bus(clock);
+  bus.Publish(ImageEvent("tag", "sha256:old", ""));
+  std::unique_ptr<EventStream> s = bus.Open({});
+  EXPECT_FALSE(s->Next(absl::Milliseconds(1)).has_value());
+  bus.Publish(ImageEvent("tag", "sha256:new", ""));
+  EXPECT_EQ(Drain(*s), (std::vector<std::string>{"tag sha256:new"}));
+}
+
+TEST(EventStreamTest, LiveStreamEndsWhenUntilPassesOrTheBusCloses) {
+  FakeClock clock(absl::FromUnixSeconds(1000));
+  EventBus bus(clock);
+  EventQuery q;
+  q.until = absl::FromUnixSeconds(1005);
+  std::unique_ptr<EventStream> s = bus.Open(q);
+  bus.Publish(ImageEvent("tag", "sha256:in", ""));
+  clock.Advance(absl::Seconds(6));
+  bus.Publish(ImageEvent("tag", "sha256:after", ""));
+  EXPECT_EQ(Drain(*s), (std::vector<std::string>{"tag sha256:in"}));
+  EXPECT_TRUE(s->ended());
+
+  std::unique_ptr<EventStream> open = bus.Open({});
+  EXPECT_FALSE(open->ended());
+  bus.Close();
+  EXPECT_FALSE(open->Next(absl::Seconds(10)).has_value());
+  EXPECT_TRUE(open->ended());
 }
 
 }  // namespace

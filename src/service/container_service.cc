@@ -99,6 +99,12 @@ std::string ContainerInfo::Command() const {
 ContainerService::ContainerService(ImageService& images)
     : images_(images), store_(images.store()) {}
 
+void ContainerService::Publish(std::string_view action, const ContainerRecord& c) {
+  if (images_.events() == nullptr) return;
+  ContainerInfo info = InfoOf(c);
+  images_.events()->Publish(ContainerEvent(action, info.id, info.image, info.name, info.labels));
+}
+
 std::string ContainerService::NewId() {
   static constexpr char kHex[] = "0123456789abcdef";
   std::random_device rd;
@@ -192,6 +198,7 @@ absl::StatusOr<ContainerCreateResult> ContainerService::Create(
   }
   if (!request.env.empty()) record.labels[kEnvLabel] = nlohmann::json(request.env).dump();
   RECLAIM_ASSIGN_OR_RETURN(ContainerRecord created, store_.containers().CreateContainer(record));
+  Publish("create", created);
   ContainerCreateResult result;
   result.id = created.id;
   return result;
@@ -222,6 +229,7 @@ absl::Status ContainerService::Remove(std::string_view id_or_name, bool /*force*
   RECLAIM_ASSIGN_OR_RETURN(ContainerRecord c, Find(all, id_or_name));
   absl::Status s = store_.containers().DeleteContainer(c.id);
   if (absl::IsNotFound(s)) return absl::NotFoundError("No such container: " + std::string(id_or_name));
+  if (s.ok()) Publish("destroy", c);
   return s;
 }
 
@@ -256,7 +264,9 @@ absl::StatusOr<ContainerPruneReport> ContainerService::Prune(const FilterArgs& f
     absl::Status s = store_.containers().DeleteContainer(c.id);
     if (!s.ok() && !absl::IsNotFound(s)) return s;
     report.containers_deleted.push_back(c.id);
+    Publish("destroy", c);
   }
+  PublishTo(images_.events(), PruneEvent("container", report.space_reclaimed));
   return report;
 }
 

@@ -97,6 +97,8 @@ class ContainerService {
  private:
   absl::StatusOr<ContainerRecord> Find(const std::vector<ContainerRecord>& all,
                                        std::string_view id_or_name);
+  // A container event for `c` to the image service's sink (if any).
+  void Publish(std::string_view action, const ContainerRecord& c);
   std::string NewId();
   std::string GenerateName(const std::vector<ContainerRecord>& all);
 

@@ -47,6 +47,7 @@ ImageService::ImageService(Store& store, ImageServiceOptions options)
   p.records_mu = &records_mu_;
   p.cache = &cache_;
   p.host = options_.host;
+  p.events = options_.events;
   prune_ = std::make_unique<PruneService>(store_, std::move(p));
 }
 
@@ -55,6 +56,36 @@ ImageService::~ImageService() = default;
 absl::StatusOr<ImageRecord> ImageService::Resolve(std::string_view ref_or_id) {
   RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.images().ListImages());
   return ResolveImage(images, ref_or_id);
+}
+
+// ---- events
+
+void ImageService::PublishImageEvent(std::string_view action, const Descriptor& target,
+                                     std::string actor_id, std::string name) {
+  if (options_.events == nullptr) return;
+  Labels labels;
+  TargetWalk walk = WalkTarget(
+      store_, target, [&](const Digest& d) { return store_.content().Info(d).ok(); }, &cache_);
+  if (walk.error.ok()) {
+    int config = SelectConfig(walk);
+    if (config >= 0 && static_cast<size_t>(config) < walk.summaries.size()) {
+      labels = walk.summaries[config]->labels;
+    }
+  }
+  options_.events->Publish(ImageEvent(action, std::move(actor_id), std::move(name), &labels));
+}
+
+void ImageService::PublishImageEvent(std::string_view action, const Digest& id,
+                                     std::string name) {
+  if (options_.events == nullptr) return;
+  absl::StatusOr<std::vector<ImageRecord>> images = store_.images().ListImages();
+  if (images.ok()) {
+    for (const ImageRecord& r : *images) {
+      if (r.target.digest == id) return PublishImageEvent(action, r.target, id.str(), name);
+    }
+  }
+  // Gone (a delete): moby's event then carries no labels either.
+  options_.events->Publish(ImageEvent(action, id.str(), std::move(name)));
 }
 
 // ---- tag and remove
@@ -115,6 +146,7 @@ absl::StatusOr<std::string> ImageService::Tag(std::string_view source, std::stri
     absl::Status s = store_.images().DeleteImage(dangling);
     if (!s.ok() && !absl::IsNotFound(s)) return s;
   }
+  PublishImageEvent("tag", src.target, src.target.digest.str(), FamiliarizeStoredName(name));
   return name;
 }
 
@@ -165,6 +197,19 @@ absl::StatusOr<std::vector<ReportItem>> ImageService::DeleteAll(
 
 absl::StatusOr<std::vector<ReportItem>> ImageService::Remove(std::string_view ref, bool force,
                                                              bool /*noprune*/) {
+  Digest id;
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ReportItem> items, RemoveLocked(ref, force, &id));
+  if (options_.events != nullptr) {
+    for (const ReportItem& item : items) {
+      if (!item.untagged.empty()) PublishImageEvent("untag", id, item.untagged);
+      if (!item.deleted.empty()) PublishImageEvent("delete", id, item.deleted);
+    }
+  }
+  return items;
+}
+
+absl::StatusOr<std::vector<ReportItem>> ImageService::RemoveLocked(std::string_view ref,
+                                                                   bool force, Digest* id_out) {
   if (ref.empty()) return absl::InvalidArgumentError("image name cannot be blank");
   MutexLock lock(&records_mu_);
   RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.images().ListImages());
@@ -178,6 +223,7 @@ absl::StatusOr<std::vector<ReportItem>> ImageService::Remove(std::string_view re
   if (!resolved.image.has_value()) {
     if (all.empty()) return NoSuchImage(ref);
     const Digest id = all.front().target.digest;
+    *id_out = id;
     std::optional<Reference> named;
     if (!IsImageIdPrefix(id, ref)) {
       if (absl::StatusOr<Reference> n = ParseNormalizedNamed(ref); n.ok()) named = *n;
@@ -195,6 +241,7 @@ absl::StatusOr<std::vector<ReportItem>> ImageService::Remove(std::string_view re
 
   const ImageRecord& image = *resolved.image;
   const Digest id = image.target.digest;
+  *id_out = id;
   const bool explicit_dangling = ref.starts_with(kDanglingPrefix) && IsDangling(image);
   if (IsImageIdPrefix(id, ref) || explicit_dangling) {
     return DeleteAll(id, all, containers, check_stopped, check_references);
@@ -266,6 +313,11 @@ absl::StatusOr<LoadResult> ImageService::Load(ByteSource& source, const LoadOpti
     unpacked.push_back(loaded.target.digest);
     RECLAIM_RETURN_IF_ERROR(UnpackLoaded(loaded.name, loaded.target));
   }
+  for (const LoadedImage& loaded : result.images) {
+    PublishImageEvent("load", loaded.target, loaded.target.digest.str(),
+                      loaded.dangling() ? loaded.target.digest.str()
+                                        : FamiliarizeStoredName(loaded.name));
+  }
   return result;
 }
 
@@ -302,13 +354,16 @@ absl::StatusOr<PullResult> ImageService::Pull(RegistryClient& client, const Refe
   }
   absl::Status s = store_.images().DeleteImage(DanglingImageName(result.target.digest));
   if (!s.ok() && !absl::IsNotFound(s)) return s;
+  PublishImageEvent("pull", result.target, ref.FamiliarString(), ref.FamiliarString());
   return result;
 }
 
 absl::StatusOr<PushResult> ImageService::Push(RegistryClient& client, const Reference& ref,
                                               PushOptions options) {
   if (options.clock == nullptr) options.clock = &clock_;
-  return PushImage(store_, client, ref, options);
+  RECLAIM_ASSIGN_OR_RETURN(PushResult result, PushImage(store_, client, ref, options));
+  PublishImageEvent("push", result.target, ref.FamiliarString(), ref.FamiliarString());
+  return result;
 }
 
 absl::StatusOr<std::vector<Reference>> ImageService::PushReferences(const Reference& ref) {
@@ -324,6 +379,8 @@ absl::StatusOr<ImportResult> ImageService::Import(ByteSource& source, const Impo
     RECLAIM_RETURN_IF_ERROR(KeepDanglingIfUnnamed(result.name, *result.previous_target));
   }
   RECLAIM_RETURN_IF_ERROR(UnpackLoaded(result.name, result.target));
+  PublishImageEvent("import", result.target, result.target.digest.str(),
+                    result.target.digest.str());
   return result;
 }
 
@@ -341,7 +398,13 @@ absl::StatusOr<SaveResult> ImageService::Save(const std::vector<std::string>& na
       resolved.push_back(n);
     }
   }
-  return SaveImages(store_, resolved, sink, options);
+  RECLAIM_ASSIGN_OR_RETURN(SaveResult result, SaveImages(store_, resolved, sink, options));
+  for (const SavedImage& saved : result.images) {
+    PublishImageEvent("save", saved.target, saved.target.digest.str(),
+                      saved.name.empty() ? saved.target.digest.str()
+                                         : FamiliarizeStoredName(saved.name));
+  }
+  return result;
 }
 
 

@@ -71,6 +71,7 @@
 #include "imageio/save.h"
 #include "platform/clock.h"
 #include "platform/mutex.h"
+#include "service/events/events.h"
 #include "service/prune/prune_service.h"
 #include "service/inventory/inventory.h"
 #include "service/prune/report.h"
@@ -88,6 +89,10 @@ struct ImageServiceOptions {
   // (store/open UnpackerOf); NotFound means "nothing for this platform" and
   // leaves the image packed. Unset: loads stay packed (the embedded store).
   std::function<absl::Status(const Descriptor& target)> unpack;
+  // Receives Docker's image events (service/events/events.h) of every
+  // change this service and its PruneService make, after the change;
+  // null: none are produced.
+  EventSink* events = nullptr;
 };
 
 // One row of GET /images/json (ImageSummary).
@@ -161,6 +166,8 @@ class ImageService {
   // The records lock (see the file comment).
   Mutex& records_mutex() { return records_mu_; }
   BlobParseCache& cache() { return cache_; }
+  // ImageServiceOptions::events (may be null), for the services beside this one.
+  EventSink* events() const { return options_.events; }
 
   [[nodiscard]] absl::StatusOr<std::vector<ImageSummary>> List(const ImageListOptions& options);
   // List without a copy: the unfiltered list (no filters, no shared sizes) is
@@ -240,6 +247,15 @@ class ImageService {
                                                     bool check_stopped, bool check_references);
   absl::Status DeleteNames(const std::vector<ImageRecord>& records,
                            std::vector<ReportItem>* items);
+  // Remove under the records lock; `*id` is the image the reference resolved to.
+  absl::StatusOr<std::vector<ReportItem>> RemoveLocked(std::string_view ref, bool force,
+                                                       Digest* id);
+  // An image event for `target` with its config's labels (the shown config's,
+  // image_views SelectConfig; none when it cannot be read), to the sink.
+  void PublishImageEvent(std::string_view action, const Descriptor& target,
+                         std::string actor_id, std::string name);
+  // The same for an image known by ID: the labels of any record still naming it.
+  void PublishImageEvent(std::string_view action, const Digest& id, std::string name);
   // Creates `moby-dangling@<target>` from `from` (name labels dropped); an
   // existing one is fine.
   absl::Status EnsureDangling(const ImageRecord& from);

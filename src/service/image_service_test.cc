@@ -847,6 +847,104 @@ TEST(SystemDfTest, SizesAreWhatPruneFrees) {
   EXPECT_EQ(static_cast<int64_t>(r->report.space_reclaimed), sa.size - sa.shared_size);
   EXPECT_GT(r->report.space_reclaimed, 0u);
 }
+// ---- events
+
+class RecordingSink final : public EventSink {
+ public:
+  void Publish(Event e) override { events.push_back(std::move(e)); }
+  // "action actor name" per event, then clears.
+  std::vector<std::string> Take() {
+    std::vector<std::string> out;
+    for (const Event& e : events) {
+      auto name = e.attributes.find("name");
+      out.push_back(e.type + " " + e.action + " " + e.actor_id + " " +
+                    (name == e.attributes.end() ? "-" : name->second));
+    }
+    events.clear();
+    return out;
+  }
+  std::vector<Event> events;
+};
+
+TEST(ImageServiceEventsTest, EveryChangePublishesMobysEvents) {
+  TempLocalStore root;
+  GraphBuilder b(root.store());
+  ImageSpec labelled;
+  labelled.layers = {"l1"};
+  labelled.labels = {{"team", "a"}};
+  const Descriptor d = b.Image("d", labelled);
+  const Descriptor e = b.Image("e", {"l2"});
+  b.Name("src:1", d);
+  b.Name("two:1", e);
+  b.Name("two:2", e);
+  RecordingSink sink;
+  ImageService svc(root.store(), {.events = &sink});
+  ContainerService containers(svc);
+  const std::string id = d.digest.str();
+
+  ASSERT_TRUE(svc.Tag("src:1", "new", "v1").ok());
+  ASSERT_EQ(sink.events.size(), 1u);
+  // The config's labels travel with the image's events, as moby's LogImageEvent does.
+  EXPECT_EQ(sink.events[0].attributes.at("team"), "a");
+  EXPECT_EQ(sink.Take(), (std::vector<std::string>{"image tag " + id + " new:v1"}));
+
+  // Untag only (another name remains), then the last names and the image.
+  ASSERT_TRUE(svc.Remove("new:v1", false, false).ok());
+  EXPECT_EQ(sink.events[0].attributes.at("team"), "a");
+  EXPECT_EQ(sink.Take(), (std::vector<std::string>{"image untag " + id + " new:v1"}));
+  ASSERT_TRUE(svc.Remove("src:1", false, false).ok());
+  EXPECT_EQ(sink.Take(), (std::vector<std::string>{"image untag " + id + " src:1",
+                                                    "image delete " + id + " " + id}));
+  // A failed change says nothing.
+  EXPECT_FALSE(svc.Remove("nope", false, false).ok());
+  EXPECT_TRUE(sink.Take().empty());
+
+  // Save, then load the same archive back.
+  std::string archive;
+  StringSink tar(&archive);
+  ASSERT_TRUE(svc.Save({"two:1"}, tar).ok());
+  const std::string eid = e.digest.str();
+  EXPECT_EQ(sink.Take(), (std::vector<std::string>{"image save " + eid + " two:1"}));
+  StringSource source(archive);
+  ASSERT_TRUE(svc.Load(source).ok());
+  EXPECT_EQ(sink.Take(), (std::vector<std::string>{"image load " + eid + " two:1"}));
+
+  TarBuilder rootfs;
+  rootfs.File("etc/hello", "one");
+  StringSource rootfs_source(rootfs.Finish());
+  auto imported = svc.Import(rootfs_source, {});
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  const std::string iid = imported->target.digest.str();
+  EXPECT_EQ(sink.Take(), (std::vector<std::string>{"image import " + iid + " " + iid}));
+
+  // Containers: create and destroy carry the image as typed and the name.
+  auto c = containers.Create({.name = "web", .image = "two:1", .labels = {{"tier", "front"}}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(sink.events.size(), 1u);
+  EXPECT_EQ(sink.events[0].attributes,
+            (Labels{{"image", "two:1"}, {"name", "web"}, {"tier", "front"}}));
+  EXPECT_EQ(sink.Take(), (std::vector<std::string>{"container create " + c->id + " web"}));
+  ASSERT_TRUE(containers.Remove("web", false).ok());
+  EXPECT_EQ(sink.Take(), (std::vector<std::string>{"container destroy " + c->id + " web"}));
+
+  // prune -a: untag per name, delete per image, then one `image prune` with
+  // Docker's SpaceReclaimed.
+  auto pruned = svc.prune().PruneJson(R"({"dangling":{"false":true}})", {});
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  ASSERT_FALSE(sink.events.empty());
+  EXPECT_EQ(sink.events.back().attributes.at("reclaimed"),
+            std::to_string(pruned->report.space_reclaimed));
+  EXPECT_GT(pruned->report.space_reclaimed, 0u);
+  EXPECT_EQ(sink.Take(),
+            (std::vector<std::string>{"image untag " + eid + " two:1",
+                                      "image untag " + eid + " two:2",
+                                      "image delete " + eid + " " + eid,
+                                      // the import's dangling record: no name to untag
+                                      "image delete " + iid + " " + iid, "image prune  -"}));
+  // A dry run changes nothing and says nothing.
+  ASSERT_TRUE(svc.prune().PruneJson(R"({"dangling":{"false":true}})", {.dry_run = true}).ok());
+  EXPECT_TRUE(sink.Take().empty());
+}
 
 }  // namespace
 }  // namespace reclaim

@@ -12,6 +12,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pull_cases.sh"
 source "$(dirname "$0")/push_cases.sh"
+source "$(dirname "$0")/events_cases.sh"
 command -v docker >/dev/null || { echo "FATAL: no docker CLI on the PATH" >&2; exit 1; }
 command -v ctr >/dev/null || { echo "FATAL: no ctr (scripts/setup.sh installs containerd)" >&2; exit 1; }
 e2e_init "${1:-}"
@@ -170,6 +171,7 @@ expect_match "$OUT" "containerd.io/gc.ref.content.l.0=sha256:" "ctr content ls"
 # ------------------------------------------------------------------ push, login
 # The CLI on the server's namespace of the same containerd.
 push_cases --store containerd --containerd-address "$CTD_SOCK" --namespace "$NS"
+events_cases
 killed_pull_case --store containerd --containerd-address "$CTD_SOCK" --namespace "$NS"
 
 t "SIGTERM stops the server; containerd keeps running"

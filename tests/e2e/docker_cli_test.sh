@@ -14,6 +14,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pull_cases.sh"
 source "$(dirname "$0")/push_cases.sh"
+source "$(dirname "$0")/events_cases.sh"
 command -v docker >/dev/null || { echo "FATAL: no docker CLI on the PATH" >&2; exit 1; }
 command -v curl >/dev/null || { echo "FATAL: no curl (scripts/setup.sh installs it)" >&2; exit 1; }
 e2e_init "${1:-}"
@@ -832,6 +833,7 @@ expect_alive "a body cut short"
 pull_cases
 # ------------------------------------------------------------------ push, login
 push_cases --root "$T/cli-root"
+events_cases
 killed_pull_case --root "$T/cli-root"
 
 t "SIGTERM: exit 0, socket removed, the store checks clean"

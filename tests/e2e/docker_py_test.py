@@ -616,6 +616,40 @@ def run_cases(server, reclaim, tmp, store_args):
                 r.wait(timeout=10)
 
     @case
+    def events_stream():
+        """events(decode=True): a live stream across a tag and a prune, then a past window"""
+        reset()
+        data, _ = archive("tags=py/events:1;seed=py-events;label=team=py")
+        (img,) = client.images.load(data)
+        since = time.time()
+        stream = api.events(decode=True, filters={"type": "image"})
+        try:
+            seen = []
+            # The stream is open once the server answered; the first tag shows.
+            assert img.tag("py/events", "2")
+            pruned = api.prune_images(filters={"dangling": False})
+            for ev in stream:
+                seen.append(ev)
+                if ev["Action"] == "prune":
+                    break
+        finally:
+            stream.close()
+        actions = [(e["Action"], e["Actor"]["Attributes"].get("name")) for e in seen]
+        assert actions[0] == ("tag", "py/events:2"), actions
+        assert seen[0]["Actor"]["ID"] == img.id and seen[0]["id"] == img.id, seen[0]
+        assert seen[0]["Actor"]["Attributes"]["team"] == "py", seen[0]
+        assert ("untag", "py/events:1") in actions and ("untag", "py/events:2") in actions, actions
+        assert ("delete", img.id) in actions, actions
+        last = seen[-1]
+        assert last["Actor"]["ID"] == "" and "id" not in last, last
+        assert last["Actor"]["Attributes"] == {"reclaimed": str(pruned["SpaceReclaimed"])}, last
+        until = time.time()
+        past = list(api.events(since=since, until=until, decode=True,
+                               filters={"event": ["tag", "prune"]}))
+        assert [e["Action"] for e in past] == ["tag", "prune"], past
+        assert past[0]["timeNano"] // 10**9 == past[0]["time"] >= int(since), past[0]
+
+    @case
     def shutdown():
         """SIGTERM: exit status 0, socket removed, fsck clean"""
         data, _ = archive("tags=left/behind:1;seed=left")  # something for the store to keep

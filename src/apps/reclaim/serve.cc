@@ -14,7 +14,9 @@
 #include "api/service_backend.h"
 #include "core/human_size.h"
 #include "core/status.h"
+#include "docker/events.h"
 #include "imageio/names.h"
+#include "platform/clock.h"
 #include "platform/logging.h"
 #include "service/container_service.h"
 #include "service/image_service.h"
@@ -107,7 +109,9 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   auto store = OpenStore(spec);
   if (!store.ok()) return fail(store.status());
   const HostPolicy host(request.host);
+  EventBus events(RealClock());
   ImageServiceOptions image_options;
+  image_options.events = &events;
   image_options.host = &host;
   image_options.snapshotter = SnapshotterOf(spec);
   image_options.parallelism = InventoryParallelism(spec);
@@ -127,6 +131,7 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
     o.credentials = std::move(credentials);
     return RegistryClient::Create(std::move(o));
   };
+  backend_options.events = &events;
   ServiceBackend backend(images, containers, backend_options);
 
   // Block the stop signals before any server thread exists, so they inherit the
@@ -158,6 +163,7 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   out << "reclaim serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
       << ": finishing in-flight requests\n";
   out.flush();
+  events.Close();  // ends the GET /events streams
   (*server)->RequestShutdown(absl::Seconds(10));
   (*server)->Wait();
   return 0;

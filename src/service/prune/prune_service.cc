@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -230,7 +232,40 @@ absl::StatusOr<PruneResult> PruneService::Prune(const FilterArgs& filters,
   absl::StatusOr<PruneResult> result = Run(filters, request);
   Phase(PrunePhase::kDone);
   ReleaseGuard();
+  if (result.ok()) PublishEvents(*result);
   return result;
+}
+
+void PruneService::PublishEvents(const PruneResult& result) {
+  if (options_.events == nullptr) return;
+  std::set<std::string_view> failed;
+  for (const ImageError& e : result.report.errors) failed.insert(e.name);
+  // Per target, in the order of its first pruned name: the names that went,
+  // and whether every record naming it went (then the image is deleted).
+  struct Target {
+    std::vector<const Decision*> gone;
+    bool whole = true;
+  };
+  std::map<Digest, Target> targets;
+  std::vector<Digest> order;
+  for (const Decision& d : result.plan.decisions) {
+    Target& t = targets[d.target];
+    if (!d.prune || failed.contains(d.name)) {
+      t.whole = false;
+      continue;
+    }
+    if (t.gone.empty()) order.push_back(d.target);
+    t.gone.push_back(&d);
+  }
+  for (const Digest& id : order) {
+    const Target& t = targets[id];
+    for (const Decision* d : t.gone) {
+      if (d->name == std::string(kDanglingPrefix) + id.str()) continue;
+      options_.events->Publish(ImageEvent("untag", id.str(), FamiliarizeStoredName(d->name)));
+    }
+    if (t.whole) options_.events->Publish(ImageEvent("delete", id.str(), id.str()));
+  }
+  options_.events->Publish(PruneEvent("image", result.report.space_reclaimed));
 }
 
 void PruneService::ReleaseSnapshotLabels(const std::vector<SnapshotLabelRelease>& releases,

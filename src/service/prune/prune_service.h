@@ -64,6 +64,7 @@
 #include "platform/clock.h"
 #include "platform/mutex.h"
 #include "platform/cancel.h"
+#include "service/events/events.h"
 #include "service/inventory/inventory.h"
 #include "service/prune/host_protection.h"
 #include "service/prune/plan.h"
@@ -115,6 +116,10 @@ struct PruneServiceOptions {
   // The host profile's protections (hosts/); null: the containers of
   // store.containers() under moby's rules only.
   const HostProtection* host = nullptr;
+  // After a real prune: `untag` for every pruned name, `delete` for every
+  // image whose records all went, then one `image prune` event with
+  // `reclaimed=<SpaceReclaimed>` (service/events); null: none.
+  EventSink* events = nullptr;
 };
 
 class PruneService {
@@ -154,6 +159,8 @@ class PruneService {
   void ReleaseSnapshotLabels(const std::vector<SnapshotLabelRelease>& releases,
                              const std::vector<ImageDeletion>& outcome,
                              std::vector<Digest>* released, std::vector<ImageError>* errors);
+  // PruneServiceOptions::events for a finished real prune.
+  void PublishEvents(const PruneResult& result);
   absl::Status AcquireGuard(const PruneRequest& request);
   void ReleaseGuard();
   void Phase(PrunePhase phase);

@@ -1,0 +1,38 @@
+#include "service/events/events.h"
+
+#include <utility>
+
+namespace reclaim {
+
+Event ImageEvent(std::string_view action, std::string actor_id, std::string name,
+                 const std::map<std::string, std::string>* labels) {
+  Event e;
+  e.type = "image";
+  e.action = std::string(action);
+  e.actor_id = std::move(actor_id);
+  if (labels != nullptr) e.attributes = *labels;
+  if (!name.empty()) e.attributes["name"] = std::move(name);
+  return e;
+}
+
+Event PruneEvent(std::string_view type, uint64_t reclaimed) {
+  Event e;
+  e.type = std::string(type);
+  e.action = "prune";
+  e.attributes["reclaimed"] = std::to_string(reclaimed);
+  return e;
+}
+
+Event ContainerEvent(std::string_view action, std::string id, std::string image,
+                     std::string name, const std::map<std::string, std::string>& labels) {
+  Event e;
+  e.type = "container";
+  e.action = std::string(action);
+  e.actor_id = std::move(id);
+  e.attributes = labels;
+  e.attributes["image"] = std::move(image);
+  e.attributes["name"] = std::move(name);
+  return e;
+}
+
+}  // namespace reclaim
