@@ -26,6 +26,10 @@ packages=(
   docker-registry skopeo apache2-utils openssl
   # the fleet tests: YAML for the rendered manifests (tests/fleet)
   python3-yaml
+  # metrics: prometheus-cpp (core: registry + text format; its CMake config also
+  # wants civetweb, which the -dev package pulls in); a real Prometheus and
+  # promtool for the scrape tests
+  prometheus-cpp-dev prometheus
 )
 # ... and `kubectl kustomize` to render deploy/kubernetes: Debian's kubectl
 # unless one is installed already (another kubectl would be overwritten).

@@ -5,6 +5,7 @@ reclaim_cc_library(reclaim_api_http
        ${CMAKE_CURRENT_LIST_DIR}/worker_pool.cc
        ${CMAKE_CURRENT_LIST_DIR}/http_connection.cc
        ${CMAKE_CURRENT_LIST_DIR}/http_server.cc
+       ${CMAKE_CURRENT_LIST_DIR}/metrics_endpoint.cc
   DEPS reclaim_imageio absl::status absl::statusor absl::time Boost::headers Threads::Threads
   PRIVATE_DEPS spdlog::spdlog)
 

@@ -304,6 +304,26 @@ HeaderList DockerApi::CommonHeaders() const {
 }
 
 void DockerApi::Serve(HttpExchange& ex) {
+  if (!options_.on_request) {
+    ServeRoute(ex, nullptr);
+    return;
+  }
+  const absl::Time start = absl::Now();
+  const Route* route = nullptr;
+  ServeRoute(ex, &route);
+  std::string label = "other";
+  if (route != nullptr) {
+    label = std::string(route->method) + " " + std::string(route->prefix);
+    if (route->param) {
+      label += route->prefix.starts_with("/images/") ? "{name}" : "{id}";
+      label += route->suffix;
+    }
+  }
+  const int status = ex.response_status() != 0 ? ex.response_status() : 500;
+  options_.on_request(label, status, absl::Now() - start);
+}
+
+void DockerApi::ServeRoute(HttpExchange& ex, const Route** matched) {
   const std::string& target = ex.target();
   size_t qpos = target.find('?');
   std::string raw_path = target.substr(0, qpos);
@@ -329,6 +349,7 @@ void DockerApi::Serve(HttpExchange& ex) {
     ReplyError(ex, absl::NotFoundError("page not found"));
     return;
   }
+  if (matched != nullptr) *matched = route;
 
   // moby's VersionMiddleware.
   std::string api_version = version.empty() ? std::string(kMaxApiVersion) : version;

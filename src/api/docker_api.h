@@ -35,8 +35,10 @@
 #define RECLAIM_API_DOCKER_API_H_
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -51,6 +53,10 @@ struct DockerApiOptions {
   std::string server_version = "0.1.0";
   bool experimental = false;
   size_t max_json_body = 1 << 20;
+  // Called after every request with its route ("GET /images/{name}/json";
+  // "other" when no route matched), the response status (500 when the
+  // handler gave none) and how long it took: the API metrics.
+  std::function<void(std::string_view route, int status, absl::Duration latency)> on_request;
 };
 
 // An optional second interface of a Backend: GET /images/json as the encoded
@@ -80,6 +86,8 @@ class DockerApi final : public HttpHandler {
   using Handler = absl::Status (DockerApi::*)(Call&);
   struct Route;
   static const std::vector<Route>& Routes();
+  // Serve without the request observer; `*matched` (may be null) is the route.
+  void ServeRoute(HttpExchange& ex, const Route** matched);
 
   absl::Status Ping(Call& c);
   absl::Status Version(Call& c);

@@ -171,6 +171,7 @@ class Connection final : public HttpConnection,
     return gone.get();
   }
   bool responded() const override { return responded_; }
+  int response_status() const override { return status_; }
 
  private:
   enum class State { kIdle, kHeader, kHandling, kClosed };

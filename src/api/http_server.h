@@ -138,6 +138,8 @@ class HttpExchange {
   virtual void Abort() = 0;
   // True once Respond or StartStream was called.
   virtual bool responded() const = 0;
+  // The status of the response begun (0 before one).
+  virtual int response_status() const = 0;
   // True once the client closed (or reset) its end of the connection, an
   // earlier write failed, or the server began its shutdown: a stream that
   // would otherwise run until the client leaves (GET /events) should end.

@@ -385,6 +385,10 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
   serve->add_option("--prune-filter", prune_filters,
                     "A filter of the scheduled prune, as `image prune --filter` (repeatable; "
                     "dangling=false prunes unused images, not only dangling ones)");
+  std::string metrics_addr;
+  serve->add_option("--metrics-addr", metrics_addr,
+                    "Serve Prometheus metrics on /metrics at this loopback HOST:PORT "
+                    "(dockerd's flag; e.g. 127.0.0.1:9323; default none)");
   serve->callback([&] {
     if (!env.serve) {
       *env.err << "Error: this build of reclaim cannot serve\n";
@@ -430,6 +434,10 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
       return;
     }
     request.prune_filters = *std::move(filters);
+    if (!metrics_addr.empty()) {
+      request.metrics_addr =
+          metrics_addr.find("://") == std::string::npos ? "tcp://" + metrics_addr : metrics_addr;
+    }
     status = env.serve(std::move(request));
   });
 

@@ -60,6 +60,9 @@ struct ServeRequest {
   FilterArgs prune_filters;
   // The registry settings pulls use (credentials come with each request).
   RegistryClientOptions registry;
+  // --metrics-addr: where Prometheus scrapes /metrics ("tcp://127.0.0.1:9323");
+  // empty: no metrics listener.
+  std::string metrics_addr;
 };
 
 struct CliEnv {

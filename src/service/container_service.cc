@@ -253,6 +253,7 @@ absl::StatusOr<ContainerPruneReport> ContainerService::Prune(const FilterArgs& f
     until = *t;
   }
 
+  OperationTimer timer(images_.events(), images_.clock(), "container_prune");
   MutexLock lock(&images_.records_mutex());
   RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> all, store_.containers().ListContainers());
   ContainerPruneReport report;
@@ -267,6 +268,7 @@ absl::StatusOr<ContainerPruneReport> ContainerService::Prune(const FilterArgs& f
     Publish("destroy", c);
   }
   PublishTo(images_.events(), PruneEvent("container", report.space_reclaimed));
+  timer.Succeeded(report.space_reclaimed, report.containers_deleted.size());
   return report;
 }
 

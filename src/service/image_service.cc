@@ -275,6 +275,7 @@ absl::StatusOr<std::vector<ReportItem>> ImageService::RemoveLocked(std::string_v
 // ---- load, import, save
 
 absl::StatusOr<LoadResult> ImageService::Load(ByteSource& source, const LoadOptions& options) {
+  OperationTimer timer(options_.events, clock_, "load");
   ReaderMutexLock lock(&records_mu_);
   LoadOptions o = options;
   if (o.clock == nullptr) o.clock = &clock_;
@@ -318,6 +319,7 @@ absl::StatusOr<LoadResult> ImageService::Load(ByteSource& source, const LoadOpti
                       loaded.dangling() ? loaded.target.digest.str()
                                         : FamiliarizeStoredName(loaded.name));
   }
+  timer.Succeeded(static_cast<uint64_t>(std::max<int64_t>(result.bytes_read, 0)));
   return result;
 }
 
@@ -345,6 +347,7 @@ absl::Status ImageService::KeepDanglingIfUnnamed(const std::string& name, const 
 
 absl::StatusOr<PullResult> ImageService::Pull(RegistryClient& client, const Reference& ref,
                                               PullOptions options) {
+  OperationTimer timer(options_.events, clock_, "pull");
   ReaderMutexLock lock(&records_mu_);
   if (options.clock == nullptr) options.clock = &clock_;
   if (!options.unpack) options.unpack = options_.unpack;
@@ -355,14 +358,17 @@ absl::StatusOr<PullResult> ImageService::Pull(RegistryClient& client, const Refe
   absl::Status s = store_.images().DeleteImage(DanglingImageName(result.target.digest));
   if (!s.ok() && !absl::IsNotFound(s)) return s;
   PublishImageEvent("pull", result.target, ref.FamiliarString(), ref.FamiliarString());
+  timer.Succeeded(static_cast<uint64_t>(std::max<int64_t>(result.bytes_fetched, 0)));
   return result;
 }
 
 absl::StatusOr<PushResult> ImageService::Push(RegistryClient& client, const Reference& ref,
                                               PushOptions options) {
+  OperationTimer timer(options_.events, clock_, "push");
   if (options.clock == nullptr) options.clock = &clock_;
   RECLAIM_ASSIGN_OR_RETURN(PushResult result, PushImage(store_, client, ref, options));
   PublishImageEvent("push", result.target, ref.FamiliarString(), ref.FamiliarString());
+  timer.Succeeded();
   return result;
 }
 
@@ -371,6 +377,7 @@ absl::StatusOr<std::vector<Reference>> ImageService::PushReferences(const Refere
 }
 
 absl::StatusOr<ImportResult> ImageService::Import(ByteSource& source, const ImportOptions& options) {
+  OperationTimer timer(options_.events, clock_, "import");
   ReaderMutexLock lock(&records_mu_);
   ImportOptions o = options;
   if (o.clock == nullptr) o.clock = &clock_;
@@ -381,11 +388,13 @@ absl::StatusOr<ImportResult> ImageService::Import(ByteSource& source, const Impo
   RECLAIM_RETURN_IF_ERROR(UnpackLoaded(result.name, result.target));
   PublishImageEvent("import", result.target, result.target.digest.str(),
                     result.target.digest.str());
+  timer.Succeeded(static_cast<uint64_t>(std::max<int64_t>(result.layer.size, 0)));
   return result;
 }
 
 absl::StatusOr<SaveResult> ImageService::Save(const std::vector<std::string>& names,
                                               ByteSink& sink, const SaveOptions& options) {
+  OperationTimer timer(options_.events, clock_, "save");
   ReaderMutexLock lock(&records_mu_);
   RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store_.images().ListImages());
   std::vector<std::string> resolved;
@@ -404,6 +413,7 @@ absl::StatusOr<SaveResult> ImageService::Save(const std::vector<std::string>& na
                       saved.name.empty() ? saved.target.digest.str()
                                          : FamiliarizeStoredName(saved.name));
   }
+  timer.Succeeded(static_cast<uint64_t>(std::max<int64_t>(result.bytes_written, 0)));
   return result;
 }
 

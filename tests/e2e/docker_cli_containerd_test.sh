@@ -13,6 +13,9 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pull_cases.sh"
 source "$(dirname "$0")/push_cases.sh"
 source "$(dirname "$0")/events_cases.sh"
+source "$(dirname "$0")/metrics_cases.sh"
+command -v prometheus >/dev/null && command -v promtool >/dev/null ||
+  { echo "FATAL: no prometheus/promtool (scripts/setup.sh installs Debian's prometheus)" >&2; exit 1; }
 command -v docker >/dev/null || { echo "FATAL: no docker CLI on the PATH" >&2; exit 1; }
 command -v ctr >/dev/null || { echo "FATAL: no ctr (scripts/setup.sh installs containerd)" >&2; exit 1; }
 e2e_init "${1:-}"
@@ -25,7 +28,7 @@ trap '"$REPO/scripts/containerd.sh" stop "$CTD_DIR"; e2e_cleanup' EXIT
 NS=e2e
 ctrn() { command ctr -a "$CTD_SOCK" -n "$NS" "$@"; }
 
-e2e_start_server ctd --store containerd --containerd-address "$CTD_SOCK" --namespace "$NS"
+e2e_start_server ctd --store containerd --containerd-address "$CTD_SOCK" --namespace "$NS" --metrics-addr 127.0.0.1:0
 use_server ctd
 
 IMG_BB="tags=busybox:latest;seed=bb;label=app=web"
@@ -172,6 +175,7 @@ expect_match "$OUT" "containerd.io/gc.ref.content.l.0=sha256:" "ctr content ls"
 # The CLI on the server's namespace of the same containerd.
 push_cases --store containerd --containerd-address "$CTD_SOCK" --namespace "$NS"
 events_cases
+metrics_cases ctd
 killed_pull_case --store containerd --containerd-address "$CTD_SOCK" --namespace "$NS"
 
 t "SIGTERM stops the server; containerd keeps running"

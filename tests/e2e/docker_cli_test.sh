@@ -15,12 +15,15 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pull_cases.sh"
 source "$(dirname "$0")/push_cases.sh"
 source "$(dirname "$0")/events_cases.sh"
+source "$(dirname "$0")/metrics_cases.sh"
+command -v prometheus >/dev/null && command -v promtool >/dev/null ||
+  { echo "FATAL: no prometheus/promtool (scripts/setup.sh installs Debian's prometheus)" >&2; exit 1; }
 command -v docker >/dev/null || { echo "FATAL: no docker CLI on the PATH" >&2; exit 1; }
 command -v curl >/dev/null || { echo "FATAL: no curl (scripts/setup.sh installs it)" >&2; exit 1; }
 e2e_init "${1:-}"
 T=$E2E_TMP
 
-e2e_start_server main
+e2e_start_server main --metrics-addr 127.0.0.1:0
 use_server main
 
 # ------------------------------------------------------------------ images
@@ -834,6 +837,7 @@ pull_cases
 # ------------------------------------------------------------------ push, login
 push_cases --root "$T/cli-root"
 events_cases
+metrics_cases main
 killed_pull_case --root "$T/cli-root"
 
 t "SIGTERM: exit 0, socket removed, the store checks clean"

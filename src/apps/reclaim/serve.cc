@@ -7,15 +7,18 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <ostream>
 #include <thread>
 
 #include "api/docker_api.h"
+#include "api/metrics_endpoint.h"
 #include "api/service_backend.h"
 #include "core/human_size.h"
 #include "core/status.h"
 #include "docker/events.h"
 #include "imageio/names.h"
+#include "metrics/metrics.h"
 #include "platform/clock.h"
 #include "platform/logging.h"
 #include "service/container_service.h"
@@ -84,6 +87,20 @@ class ScheduledPrune {
   std::thread thread_;
 };
 
+// What the metrics' store gauges show: image IDs, content and snapshot bytes.
+absl::StatusOr<StoreFigures> FiguresOf(Store& store) {
+  StoreFigures f;
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ImageRecord> images, store.images().ListImages());
+  std::set<Digest> ids;
+  for (const ImageRecord& r : images) ids.insert(r.target.digest);
+  f.images = static_cast<int64_t>(ids.size());
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<ContentInfo> content, store.content().ListContent());
+  for (const ContentInfo& c : content) f.content_bytes += c.size;
+  RECLAIM_ASSIGN_OR_RETURN(std::vector<SnapshotUsage> snapshots, store.snapshots().ListSnapshots());
+  for (const SnapshotUsage& s : snapshots) f.snapshot_bytes += s.size;
+  return f;
+}
+
 }  // namespace
 
 int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
@@ -110,8 +127,10 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   if (!store.ok()) return fail(store.status());
   const HostPolicy host(request.host);
   EventBus events(RealClock());
+  Metrics metrics({.version = RECLAIM_VERSION, .store = [&store]() { return FiguresOf(**store); }});
+  EventFanout sinks({&events, &metrics});
   ImageServiceOptions image_options;
-  image_options.events = &events;
+  image_options.events = &sinks;
   image_options.host = &host;
   image_options.snapshotter = SnapshotterOf(spec);
   image_options.parallelism = InventoryParallelism(spec);
@@ -144,11 +163,31 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
 
   HttpServerOptions http;
   http.listen = request.hosts;
-  auto server = ApiServer::Start(backend, http);
+  DockerApiOptions api_options;
+  api_options.on_request = [&metrics](std::string_view route, int code, absl::Duration d) {
+    metrics.ObserveRequest(route, code, d);
+  };
+  auto server = ApiServer::Start(backend, http, api_options);
   if (!server.ok()) return fail(server.status());
+  MetricsEndpoint metrics_endpoint([&metrics] { return metrics.Scrape(); });
+  std::unique_ptr<HttpServer> metrics_server;
+  if (!request.metrics_addr.empty()) {
+    HttpServerOptions m;
+    m.listen = {request.metrics_addr};
+    m.access_log = false;
+    auto started = HttpServer::Start(m, metrics_endpoint);
+    if (!started.ok()) {
+      (*server)->Shutdown(absl::ZeroDuration());
+      return fail(Annotate(started.status(), "--metrics-addr"));
+    }
+    metrics_server = *std::move(started);
+  }
   out << "reclaim " << RECLAIM_VERSION << " serving " << (*store)->Describe() << "\n";
   out << "host profile: " << HostChoiceText(request.host.host) << "\n";
   for (const std::string& h : request.hosts) out << "export DOCKER_HOST=" << h << "\n";
+  if (metrics_server != nullptr) {
+    out << "metrics: GET /metrics on " << metrics_server->addresses().front().ToString() << "\n";
+  }
   out.flush();
 
   ScheduledPrune scheduled(images.prune(), request, out);
@@ -165,6 +204,7 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   out.flush();
   events.Close();  // ends the GET /events streams
   (*server)->RequestShutdown(absl::Seconds(10));
+  if (metrics_server != nullptr) metrics_server->Shutdown(absl::Seconds(1));
   (*server)->Wait();
   return 0;
 }

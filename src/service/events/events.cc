@@ -35,4 +35,31 @@ Event ContainerEvent(std::string_view action, std::string id, std::string image,
   return e;
 }
 
+void EventFanout::Publish(Event event) {
+  for (size_t i = 0; i < sinks_.size(); ++i) {
+    sinks_[i]->Publish(i + 1 == sinks_.size() ? std::move(event) : event);
+  }
+}
+
+void EventFanout::Finished(const OperationRecord& record) {
+  for (EventSink* s : sinks_) s->Finished(record);
+}
+
+OperationTimer::OperationTimer(EventSink* sink, const Clock& clock, std::string kind)
+    : sink_(sink), clock_(clock), start_(clock.Now()) {
+  record_.kind = std::move(kind);
+}
+
+OperationTimer::~OperationTimer() {
+  if (sink_ == nullptr) return;
+  record_.duration = clock_.Now() - start_;
+  sink_->Finished(record_);
+}
+
+void OperationTimer::Succeeded(uint64_t bytes, uint64_t items) {
+  record_.ok = true;
+  record_.bytes = bytes;
+  record_.items = items;
+}
+
 }  // namespace reclaim

@@ -15,8 +15,11 @@
 // image prune event has an empty actor and `reclaimed=<bytes>`. Attributes of
 // an image event are the image config's labels, then `name`.
 //
+// Operations (prunes, transfers) also report their end, with their duration
+// and bytes, to the same sink (EventSink::Finished), which the metrics count.
+//
 // Thread-safety: value types; EventSink implementations must be safe for
-// concurrent Publish calls.
+// concurrent calls.
 #ifndef RECLAIM_SERVICE_EVENTS_EVENTS_H_
 #define RECLAIM_SERVICE_EVENTS_EVENTS_H_
 
@@ -25,8 +28,10 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/time/time.h"
+#include "platform/clock.h"
 
 namespace reclaim {
 
@@ -38,10 +43,54 @@ struct Event {
   absl::Time time;                                // set by the sink (EventBus::Publish)
 };
 
+// The end of one long operation, for metrics (metrics/metrics.h): what it
+// was, whether it succeeded, how long it took, and its bytes and items.
+struct OperationRecord {
+  std::string kind;  // "image_prune", "container_prune", "pull", "push", "load", "save", "import"
+  bool ok = false;
+  absl::Duration duration;
+  uint64_t bytes = 0;  // reclaimed (prunes) or moved (transfers)
+  uint64_t items = 0;  // images or containers deleted (prunes)
+};
+
 class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual void Publish(Event event) = 0;
+  // An operation ended; a sink that keeps no figures ignores it.
+  virtual void Finished(const OperationRecord& /*record*/) {}
+};
+
+// Hands everything to each of its sinks, in order.
+class EventFanout final : public EventSink {
+ public:
+  explicit EventFanout(std::vector<EventSink*> sinks) : sinks_(std::move(sinks)) {}
+  void Publish(Event event) override;
+  void Finished(const OperationRecord& record) override;
+
+ private:
+  const std::vector<EventSink*> sinks_;
+};
+
+// Times one operation on `clock` and reports it to `sink` (may be null) when
+// it goes out of scope: as a failure unless Succeeded was called.
+//
+//   OperationTimer timer(sink, clock, "pull");
+//   RECLAIM_ASSIGN_OR_RETURN(PullResult r, ...);
+//   timer.Succeeded(r.bytes_fetched);
+class OperationTimer {
+ public:
+  OperationTimer(EventSink* sink, const Clock& clock, std::string kind);
+  ~OperationTimer();
+  OperationTimer(const OperationTimer&) = delete;
+  OperationTimer& operator=(const OperationTimer&) = delete;
+  void Succeeded(uint64_t bytes = 0, uint64_t items = 0);
+
+ private:
+  EventSink* const sink_;
+  const Clock& clock_;
+  const absl::Time start_;
+  OperationRecord record_;
 };
 
 // An image event: `labels` (may be null) copied into the attributes, then

@@ -49,5 +49,45 @@ TEST(ServiceEventsTest, PublishToSkipsANullSink) {
   EXPECT_EQ(sink.events[0].attributes.at("reclaimed"), "2");
 }
 
+class FiguresSink : public EventSink {
+ public:
+  void Publish(Event e) override { events.push_back(std::move(e)); }
+  void Finished(const OperationRecord& r) override { records.push_back(r); }
+  std::vector<Event> events;
+  std::vector<OperationRecord> records;
+};
+
+TEST(OperationTimerTest, ReportsDurationAndOutcome) {
+  FakeClock clock(absl::FromUnixSeconds(100));
+  FiguresSink sink;
+  {
+    OperationTimer t(&sink, clock, "pull");
+    clock.Advance(absl::Seconds(3));
+    t.Succeeded(1234, 2);
+  }
+  { OperationTimer failed(&sink, clock, "load"); }
+  { OperationTimer nowhere(nullptr, clock, "save"); }
+  ASSERT_EQ(sink.records.size(), 2u);
+  EXPECT_EQ(sink.records[0].kind, "pull");
+  EXPECT_TRUE(sink.records[0].ok);
+  EXPECT_EQ(sink.records[0].duration, absl::Seconds(3));
+  EXPECT_EQ(sink.records[0].bytes, 1234u);
+  EXPECT_EQ(sink.records[0].items, 2u);
+  EXPECT_EQ(sink.records[1].kind, "load");
+  EXPECT_FALSE(sink.records[1].ok);
+}
+
+TEST(EventFanoutTest, EverySinkGetsEverything) {
+  FiguresSink a, b;
+  EventFanout both({&a, &b});
+  both.Publish(PruneEvent("image", 7));
+  both.Finished({.kind = "image_prune", .ok = true});
+  for (FiguresSink* s : {&a, &b}) {
+    ASSERT_EQ(s->events.size(), 1u);
+    EXPECT_EQ(s->events[0].attributes.at("reclaimed"), "7");
+    ASSERT_EQ(s->records.size(), 1u);
+  }
+}
+
 }  // namespace
 }  // namespace reclaim

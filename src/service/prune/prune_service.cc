@@ -229,10 +229,17 @@ absl::StatusOr<PruneResult> PruneService::Prune(const FilterArgs& filters,
     return result;
   }
   RECLAIM_RETURN_IF_ERROR(AcquireGuard(request));
+  OperationTimer timer(options_.events, clock_, "image_prune");
   absl::StatusOr<PruneResult> result = Run(filters, request);
   Phase(PrunePhase::kDone);
   ReleaseGuard();
-  if (result.ok()) PublishEvents(*result);
+  if (result.ok()) {
+    PublishEvents(*result);
+    const Report& r = result->report;
+    timer.Succeeded(r.space_reclaimed + r.leftover_reclaimed,
+                    result->plan.deletions.size() - std::min(result->plan.deletions.size(),
+                                                             r.errors.size()));
+  }
   return result;
 }
 
