@@ -19,6 +19,7 @@
 #include "service/prune/prune_service.h"
 #include "service/resolve.h"
 #include "imageio/names.h"
+#include "platform/logging.h"
 #include "store/local/local_store.h"
 #include "store/open/open_store.h"
 
@@ -36,6 +37,16 @@ Session::~Session() {
   images_.reset();
   store_.reset();
   host_.reset();
+}
+
+std::unique_ptr<ProgressBar> Session::Progress(const std::string& label,
+                                              const std::string& operation, int64_t total,
+                                              bool quiet, ProgressUnit unit) {
+  if (quiet || (!Json() && !env_.stderr_is_terminal)) return nullptr;
+  auto bar = std::make_unique<ProgressBar>(err(), label, total, env_.progress_delay);
+  bar->Unit(unit);
+  if (Json()) bar->JsonLines(operation);
+  return bar;
 }
 
 int Session::Fail(const absl::Status& status) {
@@ -389,6 +400,12 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
   serve->add_option("--metrics-addr", metrics_addr,
                     "Serve Prometheus metrics on /metrics at this loopback HOST:PORT "
                     "(dockerd's flag; e.g. 127.0.0.1:9323; default none)");
+  std::string log_level = "info";
+  std::string log_format = "text";
+  serve->add_option("--log-level", log_level,
+                    "Log level: trace, debug, info, warn, error, fatal, off (default info)");
+  serve->add_option("--log-format", log_format, "Log lines as text or json (default text)")
+      ->check(CLI::IsMember({"text", "json"}));
   serve->callback([&] {
     if (!env.serve) {
       *env.err << "Error: this build of reclaim cannot serve\n";
@@ -434,6 +451,12 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
       return;
     }
     request.prune_filters = *std::move(filters);
+    if (absl::Status s = ParseLogLevel(log_level).status(); !s.ok()) {
+      status = session.Usage(std::string(s.message()));
+      return;
+    }
+    request.log_level = log_level;
+    request.log_json = log_format == "json";
     if (!metrics_addr.empty()) {
       request.metrics_addr =
           metrics_addr.find("://") == std::string::npos ? "tcp://" + metrics_addr : metrics_addr;

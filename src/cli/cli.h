@@ -63,6 +63,9 @@ struct ServeRequest {
   // --metrics-addr: where Prometheus scrapes /metrics ("tcp://127.0.0.1:9323");
   // empty: no metrics listener.
   std::string metrics_addr;
+  // --log-level and --log-format (dockerd's flags): platform/logging.h.
+  std::string log_level = "info";
+  bool log_json = false;
 };
 
 struct CliEnv {

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "core/filters.h"
 #include "docker/json.h"
 #include "service/container_service.h"
@@ -62,6 +63,12 @@ class Session {
   std::ostream& out() { return *env_.out; }
   std::ostream& err() { return *env_.err; }
   bool Json() const { return g_.format == "json"; }
+  // The progress display of a long operation on stderr, or null when none is
+  // shown: `quiet`, or neither JSON output (JSON lines) nor a terminal (a
+  // bar). `operation` names it in the JSON lines ("load", "prune").
+  std::unique_ptr<ProgressBar> Progress(const std::string& label, const std::string& operation,
+                                        int64_t total, bool quiet,
+                                        ProgressUnit unit = ProgressUnit::kBytes);
   const Clock& clock() const { return env_.clock != nullptr ? *env_.clock : RealClock(); }
   absl::Time Now() const { return clock().Now(); }
   absl::TimeZone zone() const { return env_.zone.has_value() ? *env_.zone : LocalTimeZone(); }

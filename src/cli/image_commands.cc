@@ -353,16 +353,13 @@ int ImageLoad(Session& s, const std::string& input, bool quiet) {
   int64_t total = 0;
   struct stat st;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) total = st.st_size;
-  std::optional<ProgressBar> bar;
-  if (s.env().stderr_is_terminal && !quiet && !s.Json()) {
-    bar.emplace(s.err(), "Loading", total, s.env().progress_delay);
-  }
+  std::unique_ptr<ProgressBar> bar = s.Progress("Loading", "load", total, quiet);
   FdSource source(fd);
   LoadOptions opts;
   opts.clock = s.env().clock;
-  if (bar.has_value()) opts.progress = [&](const LoadProgress& p) { bar->Update(p.bytes_read); };
+  if (bar != nullptr) opts.progress = [&](const LoadProgress& p) { bar->Update(p.bytes_read); };
   absl::StatusOr<LoadResult> result = s.images().Load(source, opts);
-  if (bar.has_value()) bar->Finish();
+  if (bar != nullptr) bar->Finish();
   if (!result.ok()) return s.Fail(result.status());
   if (s.Json()) {
     nlohmann::json j = nlohmann::json::array();
@@ -378,7 +375,8 @@ int ImageLoad(Session& s, const std::string& input, bool quiet) {
 
 // ---- save
 
-int ImageSave(Session& s, const std::vector<std::string>& names, const std::string& output) {
+int ImageSave(Session& s, const std::vector<std::string>& names, const std::string& output,
+              bool quiet) {
   if (output.empty() && s.env().stdout_is_terminal) {
     return s.Fail(absl::InvalidArgumentError(
         "cowardly refusing to save to a terminal. Use the -o flag or redirect"));
@@ -396,8 +394,17 @@ int ImageSave(Session& s, const std::vector<std::string>& names, const std::stri
   absl::Status status;
   {
     Fd guard(fd, owned);
-    FdSink sink(fd);
+    FdSink file(fd);
+    // The tar's size is known only at its end: the bytes so far are shown.
+    std::unique_ptr<ProgressBar> bar = s.Progress("Saving", "save", 0, quiet);
+    int64_t written = 0;
+    FunctionSink sink([&](std::string_view bytes) {
+      written += static_cast<int64_t>(bytes.size());
+      if (bar != nullptr) bar->Update(written);
+      return file.Write(bytes);
+    });
     status = s.images().Save(names, sink).status();
+    if (bar != nullptr) bar->Finish();
     if (status.ok() && owned && ::fsync(fd) != 0) status = ErrnoToStatus(errno, "fsync", output);
   }
   if (!tmp.empty()) {
@@ -413,7 +420,8 @@ int ImageSave(Session& s, const std::vector<std::string>& names, const std::stri
 // ---- import
 
 int ImageImport(Session& s, const std::string& file, const std::string& name,
-                const std::vector<std::string>& labels, const std::string& message) {
+                const std::vector<std::string>& labels, const std::string& message,
+                bool quiet) {
   ImportOptions opts;
   opts.name = name;
   opts.message = message;
@@ -431,8 +439,20 @@ int ImageImport(Session& s, const std::string& file, const std::string& name,
   }
   Fd guard(fd, owned);
   if (absl::Status st = s.Open(); !st.ok()) return s.Fail(st);
-  FdSource source(fd);
+  int64_t total = 0;
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) total = st.st_size;
+  std::unique_ptr<ProgressBar> bar = s.Progress("Importing", "import", total, quiet);
+  FdSource input(fd);
+  int64_t read = 0;
+  FunctionSource source([&](char* buf, size_t n) -> absl::StatusOr<size_t> {
+    absl::StatusOr<size_t> got = input.Read(buf, n);
+    if (got.ok()) read += static_cast<int64_t>(*got);
+    if (bar != nullptr) bar->Update(read);
+    return got;
+  });
   absl::StatusOr<ImportResult> result = s.images().Import(source, opts);
+  if (bar != nullptr) bar->Finish();
   if (!result.ok()) return s.Fail(result.status());
   if (s.Json()) {
     s.out() << nlohmann::json({{"Name", result->name}, {"ID", result->target.digest.str()}}).dump()
@@ -506,14 +526,17 @@ void AddImageCommands(CLI::App& image, Session& s, int& status) {
   auto output = std::make_shared<std::string>();
   save->add_option("-o,--output", *output, "Write to a file instead of stdout");
   save->add_option("images", *save_names, "Images to save")->required();
-  save->callback([&s, &status, save_names, output] {
-    status = ImageSave(s, *save_names, *output);
+  auto save_quiet = std::make_shared<bool>(false);
+  save->add_flag("-q,--quiet", *save_quiet, "Suppress the save progress");
+  save->callback([&s, &status, save_names, output, save_quiet] {
+    status = ImageSave(s, *save_names, *output, *save_quiet);
   });
 
   auto* import = image.add_subcommand("import", "Import a root filesystem tar as an image");
   struct ImportFlags {
     std::string file, name, message;
     std::vector<std::string> labels;
+    bool quiet = false;
   };
   auto imf = std::make_shared<ImportFlags>();
   import->add_option("file", imf->file, "Tarball (plain, gzip or zstd), or - for stdin")
@@ -522,8 +545,9 @@ void AddImageCommands(CLI::App& image, Session& s, int& status) {
   import->add_option("-m,--message", imf->message, "Commit message for the imported image");
   import->add_option("--label", imf->labels, "Set a label on the image config (k=v)")
       ->allow_extra_args(false);
+  import->add_flag("-q,--quiet", imf->quiet, "Suppress the import progress");
   import->callback([&s, &status, imf] {
-    status = ImageImport(s, imf->file, imf->name, imf->labels, imf->message);
+    status = ImageImport(s, imf->file, imf->name, imf->labels, imf->message, imf->quiet);
   });
 }
 

@@ -5,6 +5,8 @@
 #include <ostream>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "core/human_size.h"
 
 namespace reclaim {
@@ -34,34 +36,67 @@ ProgressBar::ProgressBar(std::ostream& out, std::string label, int64_t total,
       now_(now ? std::move(now) : std::function<absl::Time()>(MonotonicNow)),
       start_(now_()) {}
 
-std::string ProgressBar::Bar(int64_t current, int64_t total) {
-  const std::string cur = HumanSizeBytes(static_cast<uint64_t>(current < 0 ? 0 : current));
+ProgressBar& ProgressBar::Unit(ProgressUnit unit) {
+  unit_ = unit;
+  return *this;
+}
+
+ProgressBar& ProgressBar::JsonLines(std::string operation) {
+  json_operation_ = std::move(operation);
+  return *this;
+}
+
+std::string ProgressBar::Bar(int64_t current, int64_t total, ProgressUnit unit) {
+  auto count = [unit](int64_t n) {
+    if (n < 0) n = 0;
+    return unit == ProgressUnit::kItems ? std::to_string(n)
+                                        : HumanSizeBytes(static_cast<uint64_t>(n));
+  };
+  const std::string cur = count(current);
   if (total <= 0) return PadLeft(cur, 8);
   int cells = static_cast<int>(static_cast<double>(current) / static_cast<double>(total) * 100) / 2;
   if (cells > kBarCells) cells = kBarCells;
   if (cells < 0) cells = 0;
   std::string bar = "[" + std::string(cells, '=') + ">" + std::string(kBarCells - cells, ' ') + "] ";
   std::string numbers = PadLeft(cur, 8);
-  if (current <= total) numbers += "/" + HumanSizeBytes(static_cast<uint64_t>(total));
+  if (current <= total) numbers += "/" + count(total);
   return bar + numbers;
 }
 
-std::string ProgressBar::Render(const std::string& label, int64_t current, int64_t total) {
-  return label + "  " + Bar(current, total);
+std::string ProgressBar::Render(const std::string& label, int64_t current, int64_t total,
+                                ProgressUnit unit) {
+  return label + "  " + Bar(current, total, unit);
+}
+
+std::string ProgressBar::JsonLine(const std::string& operation, const std::string& status,
+                                  int64_t current, int64_t total, ProgressUnit unit) {
+  nlohmann::ordered_json p = {{"operation", operation}, {"status", status}, {"current", current}};
+  if (total > 0) p["total"] = total;
+  p["unit"] = unit == ProgressUnit::kItems ? "items" : "bytes";
+  return nlohmann::ordered_json{{"progress", p}}.dump();
+}
+
+void ProgressBar::Update(int64_t current, int64_t total) {
+  total_ = total;
+  Update(current);
 }
 
 void ProgressBar::Update(int64_t current) {
   const absl::Time now = now_();
   if (now - start_ < delay_) return;
   if (drawn_ && now - last_draw_ < interval_) return;
-  out_ << "\r" << Render(label_, current, total_) << "\x1b[K" << std::flush;
+  if (json_operation_.has_value()) {
+    out_ << JsonLine(*json_operation_, label_, current, total_, unit_) << "\n" << std::flush;
+  } else {
+    out_ << "\r" << Render(label_, current, total_, unit_) << "\x1b[K" << std::flush;
+  }
   last_draw_ = now;
   drawn_ = true;
 }
 
 void ProgressBar::Finish() {
   if (!drawn_) return;
-  out_ << "\r\x1b[K" << std::flush;
+  if (!json_operation_.has_value()) out_ << "\r\x1b[K" << std::flush;
   drawn_ = false;
 }
 

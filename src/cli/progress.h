@@ -7,7 +7,8 @@
 //
 //   Loading  [=========================>                         ]  12.35MB/24.7MB
 //
-// With an unknown total (a pipe) only the bytes so far are shown. Nothing is
+// With an unknown total (a pipe) only the bytes so far are shown. Counts of
+// items (a prune's images) are plain numbers. Nothing is
 // drawn before `delay` has passed, so short operations print nothing, and
 // redraws are at most one per `interval`. Finish() erases the line when
 // something was drawn, so the command's own output starts on a clean line.
@@ -23,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,8 @@
 #include "docker/pull_json.h"
 
 namespace reclaim {
+
+enum class ProgressUnit { kBytes, kItems };
 
 class ProgressBar {
  public:
@@ -39,26 +43,50 @@ class ProgressBar {
               absl::Duration interval = absl::Milliseconds(100),
               std::function<absl::Time()> now = nullptr);
 
+  // Counts in `unit` (items are plain numbers: "120/5000").
+  ProgressBar& Unit(ProgressUnit unit);
+  // JSON lines for scripts instead of a redrawn line (`--format json`), one
+  // per draw, under the same delay and interval:
+  //   {"progress":{"operation":"load","status":"Loading","current":1048576,
+  //                "total":24700000,"unit":"bytes"}}
+  // `total` is absent when unknown; Finish writes nothing.
+  ProgressBar& JsonLines(std::string operation);
+
   void Update(int64_t current);
+  // Update with a new total (a phase whose size is known only once it began).
+  void Update(int64_t current, int64_t total);
+  // A new label (the next phase of the operation), drawn at the next Update
+  // whatever the interval.
+  void Relabel(std::string label) {
+    label_ = std::move(label);
+    last_draw_ = absl::InfinitePast();
+  }
   void Finish();
   bool drawn() const { return drawn_; }
 
   // The text of one frame, without the leading "\r" and the erase sequence.
-  static std::string Render(const std::string& label, int64_t current, int64_t total);
+  static std::string Render(const std::string& label, int64_t current, int64_t total,
+                            ProgressUnit unit = ProgressUnit::kBytes);
   // Its bar and counts alone: "[====>     ]  1.2MB/3.4MB" (just the counts
   // without a total).
-  static std::string Bar(int64_t current, int64_t total);
+  static std::string Bar(int64_t current, int64_t total,
+                         ProgressUnit unit = ProgressUnit::kBytes);
+  // One JSON line (without the newline).
+  static std::string JsonLine(const std::string& operation, const std::string& status,
+                              int64_t current, int64_t total, ProgressUnit unit);
 
  private:
   std::ostream& out_;
-  const std::string label_;
-  const int64_t total_;
+  std::string label_;
+  int64_t total_;
   const absl::Duration delay_;
   const absl::Duration interval_;
   std::function<absl::Time()> now_;
   absl::Time start_;
   absl::Time last_draw_ = absl::InfinitePast();
   bool drawn_ = false;
+  ProgressUnit unit_ = ProgressUnit::kBytes;
+  std::optional<std::string> json_operation_;
 };
 
 // The per-layer rows of `reclaim image pull` / `push`, as the docker CLI

@@ -52,6 +52,28 @@ TEST(ProgressTest, FinishWithoutDrawingPrintsNothing) {
   EXPECT_EQ(out.str(), "");
 }
 
+TEST(ProgressTest, ItemCountsJsonLinesAndPhases) {
+  EXPECT_EQ(ProgressBar::Render("Reading images", 120, 5000, ProgressUnit::kItems),
+            "Reading images  [=>" + std::string(49, ' ') + "]      120/5000");
+  EXPECT_EQ(ProgressBar::JsonLine("load", "Loading", 10, 0, ProgressUnit::kBytes),
+            R"({"progress":{"operation":"load","status":"Loading","current":10,"unit":"bytes"}})");
+
+  absl::Time now = absl::UnixEpoch();
+  std::ostringstream out;
+  ProgressBar bar(out, "Reading images", 0, absl::ZeroDuration(), absl::Milliseconds(100),
+                  [&] { return now; });
+  bar.Unit(ProgressUnit::kItems).JsonLines("prune");
+  bar.Update(1, 4);
+  bar.Update(2, 4);  // throttled
+  bar.Relabel("Deleting 3 images");
+  bar.Update(0, 3);  // a new phase is drawn at once
+  bar.Finish();      // JSON lines need no erasing
+  EXPECT_EQ(out.str(),
+            ProgressBar::JsonLine("prune", "Reading images", 1, 4, ProgressUnit::kItems) + "\n" +
+                ProgressBar::JsonLine("prune", "Deleting 3 images", 0, 3, ProgressUnit::kItems) +
+                "\n");
+}
+
 TEST(LayerRowsTest, ElsewhereOneLinePerMessageWithoutByteCounts) {
   std::ostringstream out;
   LayerRows rows(out, /*terminal=*/false);

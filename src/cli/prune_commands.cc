@@ -19,6 +19,7 @@
 // line each, and exit 1. SIGINT cancels between phases (exit 130): a prune
 // cancelled before its delete phase changes nothing.
 #include <memory>
+#include <mutex>
 #include <ostream>
 
 #include "cli/commands.h"
@@ -38,7 +39,7 @@ constexpr char kAllImagesWarning[] =
     "them.\nAre you sure you want to continue?";
 
 struct ImagePruneFlags {
-  bool all = false, force = false, dry_run = false, explain = false, wait = false;
+  bool all = false, force = false, dry_run = false, explain = false, wait = false, quiet = false;
   std::vector<std::string> filters;
 };
 
@@ -129,7 +130,21 @@ int ImagePrune(Session& s, const ImagePruneFlags& f) {
   request.dry_run = plan_only;
   request.wait = f.wait;
   request.cancel = s.cancel();
+  // Images read, then the deletion; counts, not bytes.
+  std::unique_ptr<ProgressBar> bar =
+      s.Progress("Reading images", "prune", 0, f.quiet, ProgressUnit::kItems);
+  std::mutex bar_mu;
+  if (bar != nullptr) {
+    request.progress = [&](const PruneProgress& p) {
+      std::lock_guard<std::mutex> lock(bar_mu);
+      if (p.phase == PruneProgress::Phase::kDeleting && p.done == 0) {
+        bar->Relabel("Deleting " + std::to_string(p.total) + " images");
+      }
+      bar->Update(static_cast<int64_t>(p.done), static_cast<int64_t>(p.total));
+    };
+  }
   absl::StatusOr<PruneResult> r = s.images().prune().Prune(*filters, request);
+  if (bar != nullptr) bar->Finish();
   if (!r.ok()) return s.Fail(r.status());
   if (f.explain) return Explain(s, *r);
   if (s.Json()) {
@@ -183,6 +198,7 @@ void AddImagePruneCommand(CLI::App& image, Session& s, int& status) {
                   "Print the decision and its reason for every image (implies --dry-run)");
   prune->add_flag("--wait", f->wait,
                   "Wait for a running prune to finish instead of failing");
+  prune->add_flag("-q,--quiet", f->quiet, "Suppress the progress display");
   prune->callback([&s, &status, f] { status = ImagePrune(s, *f); });
 }
 

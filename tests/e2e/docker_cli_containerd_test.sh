@@ -28,7 +28,8 @@ trap '"$REPO/scripts/containerd.sh" stop "$CTD_DIR"; e2e_cleanup' EXIT
 NS=e2e
 ctrn() { command ctr -a "$CTD_SOCK" -n "$NS" "$@"; }
 
-e2e_start_server ctd --store containerd --containerd-address "$CTD_SOCK" --namespace "$NS" --metrics-addr 127.0.0.1:0
+e2e_start_server ctd --store containerd --containerd-address "$CTD_SOCK" --namespace "$NS" --metrics-addr 127.0.0.1:0 \
+  --log-format json
 use_server ctd
 
 IMG_BB="tags=busybox:latest;seed=bb;label=app=web"
@@ -175,7 +176,7 @@ expect_match "$OUT" "containerd.io/gc.ref.content.l.0=sha256:" "ctr content ls"
 # The CLI on the server's namespace of the same containerd.
 push_cases --store containerd --containerd-address "$CTD_SOCK" --namespace "$NS"
 events_cases
-metrics_cases ctd
+metrics_cases ctd json
 killed_pull_case --store containerd --containerd-address "$CTD_SOCK" --namespace "$NS"
 
 t "SIGTERM stops the server; containerd keeps running"

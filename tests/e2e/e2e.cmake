@@ -16,3 +16,7 @@ set_tests_properties(e2e.docker_cli_containerd PROPERTIES LABELS "e2e;containerd
 add_test(NAME e2e.docker_py_containerd
   COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/docker_py_test.py $<TARGET_FILE:reclaim> --containerd)
 set_tests_properties(e2e.docker_py_containerd PROPERTIES LABELS "e2e;containerd" TIMEOUT 300)
+# reclaim's progress display on a pseudo-terminal, a pipe, and as JSON lines.
+add_test(NAME e2e.cli_progress
+  COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/cli_progress_test.py $<TARGET_FILE:reclaim>)
+set_tests_properties(e2e.cli_progress PROPERTIES LABELS e2e TIMEOUT 300)

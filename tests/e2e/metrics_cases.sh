@@ -18,9 +18,10 @@ r = json.load(sys.stdin)["data"]["result"]
 print(r[0]["value"][1] if r else "")' 2>/dev/null
 }
 
-# metrics_cases NAME: the server NAME was started with --metrics-addr 127.0.0.1:0.
+# metrics_cases NAME [json]: the server NAME was started with --metrics-addr
+# 127.0.0.1:0 (and --log-format json when `json` is given).
 metrics_cases() {
-  local name=$1 addr prom_port before after i series
+  local name=$1 addr prom_port before after i series line
   addr=$(sed -n 's|^metrics: GET /metrics on tcp://||p' "$E2E_TMP/$name.out")
   series='reclaim_prune_runs_total{kind="image",result="success"}'
 
@@ -80,4 +81,15 @@ YAML
   kill -TERM "${E2E_PIDS[prometheus]}"
   wait "${E2E_PIDS[prometheus]}" 2>/dev/null
   unset "E2E_PIDS[prometheus]"
+
+  t "the server logs one summary line per prune (JSON lines with --log-format json)"
+  line=$(grep -E 'image_prune: ok deleted=[0-9]+ bytes=[0-9]+ errors=0 duration=' \
+    "$E2E_TMP/$name.err" | tail -n 1)
+  [ -n "$line" ] || fail "no prune summary in the server's log: $(tail -n 5 "$E2E_TMP/$name.err")"
+  if [ "${2:-}" = json ]; then
+    python3 -c 'import json, sys
+j = json.loads(sys.argv[1])
+assert j["level"] == "info" and j["msg"].startswith("image_prune: ok "), j
+assert set(j) == {"level", "msg", "time"}, j' "$line" || fail "not a JSON log line: $line"
+  fi
 }

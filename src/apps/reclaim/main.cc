@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -54,6 +55,14 @@ int main(int argc, char** argv) {
   env.stdout_is_terminal = ::isatty(1) != 0;
   env.stderr_is_terminal = ::isatty(2) != 0;
   env.default_root = reclaim::DefaultRoot();
+  // RECLAIM_PROGRESS_DELAY (a Go duration, e.g. 0s or 2s): how long a long
+  // operation runs before its progress display appears (default 500ms).
+  if (const char* d = std::getenv("RECLAIM_PROGRESS_DELAY"); d != nullptr) {
+    absl::Duration delay;
+    if (absl::ParseDuration(d, &delay) && delay >= absl::ZeroDuration()) {
+      env.progress_delay = delay;
+    }
+  }
   env.cancel = &g_cancel;
   env.interruptible = &g_interruptible;
   env.serve = [](const reclaim::ServeRequest& request) {

@@ -108,7 +108,7 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
     err << "Error: " << s.message() << "\n";
     return 1;
   };
-  if (absl::Status s = InitLogging("info", /*json=*/false); !s.ok()) return fail(s);
+  if (absl::Status s = InitLogging(request.log_level, request.log_json); !s.ok()) return fail(s);
   // Unix socket directories (e.g. /run/reclaim) are created like Docker's /run/docker.
   for (const std::string& h : request.hosts) {
     if (h.rfind("unix://", 0) == 0) {
@@ -128,7 +128,8 @@ int Serve(const ServeRequest& request, std::ostream& out, std::ostream& err) {
   const HostPolicy host(request.host);
   EventBus events(RealClock());
   Metrics metrics({.version = RECLAIM_VERSION, .store = [&store]() { return FiguresOf(**store); }});
-  EventFanout sinks({&events, &metrics});
+  OperationLog operation_log;  // one line per prune and transfer
+  EventFanout sinks({&events, &metrics, &operation_log});
   ImageServiceOptions image_options;
   image_options.events = &sinks;
   image_options.host = &host;

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 namespace reclaim {
 
 Event ImageEvent(std::string_view action, std::string actor_id, std::string name,
@@ -56,10 +58,29 @@ OperationTimer::~OperationTimer() {
   sink_->Finished(record_);
 }
 
-void OperationTimer::Succeeded(uint64_t bytes, uint64_t items) {
+void OperationTimer::Succeeded(uint64_t bytes, uint64_t items, uint64_t errors) {
   record_.ok = true;
   record_.bytes = bytes;
   record_.items = items;
+  record_.errors = errors;
+}
+
+std::string OperationLog::Line(const OperationRecord& r) {
+  std::string line = r.kind + ": " + (r.ok ? "ok" : "failed");
+  if (r.ok) {
+    if (r.kind.ends_with("_prune")) line += " deleted=" + std::to_string(r.items);
+    line += " bytes=" + std::to_string(r.bytes);
+    if (r.kind.ends_with("_prune")) line += " errors=" + std::to_string(r.errors);
+  }
+  return line + " duration=" + absl::FormatDuration(r.duration);
+}
+
+void OperationLog::Finished(const OperationRecord& r) {
+  if (r.ok) {
+    spdlog::info("{}", Line(r));
+  } else {
+    spdlog::warn("{}", Line(r));
+  }
 }
 
 }  // namespace reclaim

@@ -51,6 +51,7 @@ struct OperationRecord {
   absl::Duration duration;
   uint64_t bytes = 0;  // reclaimed (prunes) or moved (transfers)
   uint64_t items = 0;  // images or containers deleted (prunes)
+  uint64_t errors = 0;  // images that could not be pruned (a prune that succeeded)
 };
 
 class EventSink {
@@ -59,6 +60,17 @@ class EventSink {
   virtual void Publish(Event event) = 0;
   // An operation ended; a sink that keeps no figures ignores it.
   virtual void Finished(const OperationRecord& /*record*/) {}
+};
+
+// One log line (spdlog, info; warning when it failed) per finished operation,
+// key=value pairs a machine can split:
+//   image_prune: ok deleted=3 bytes=1234 errors=0 duration=12.3ms
+class OperationLog final : public EventSink {
+ public:
+  void Publish(Event) override {}
+  void Finished(const OperationRecord& record) override;
+  // The line's text.
+  static std::string Line(const OperationRecord& record);
 };
 
 // Hands everything to each of its sinks, in order.
@@ -84,7 +96,7 @@ class OperationTimer {
   ~OperationTimer();
   OperationTimer(const OperationTimer&) = delete;
   OperationTimer& operator=(const OperationTimer&) = delete;
-  void Succeeded(uint64_t bytes = 0, uint64_t items = 0);
+  void Succeeded(uint64_t bytes = 0, uint64_t items = 0, uint64_t errors = 0);
 
  private:
   EventSink* const sink_;

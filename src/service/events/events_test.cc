@@ -77,6 +77,18 @@ TEST(OperationTimerTest, ReportsDurationAndOutcome) {
   EXPECT_FALSE(sink.records[1].ok);
 }
 
+TEST(OperationLogTest, OneKeyValueLinePerOperation) {
+  EXPECT_EQ(OperationLog::Line({.kind = "image_prune", .ok = true,
+                                .duration = absl::Milliseconds(12), .bytes = 1234, .items = 3,
+                                .errors = 1}),
+            "image_prune: ok deleted=3 bytes=1234 errors=1 duration=12ms");
+  EXPECT_EQ(OperationLog::Line({.kind = "pull", .ok = true, .duration = absl::Seconds(2),
+                                .bytes = 10}),
+            "pull: ok bytes=10 duration=2s");
+  EXPECT_EQ(OperationLog::Line({.kind = "load", .ok = false, .duration = absl::Seconds(1)}),
+            "load: failed duration=1s");
+}
+
 TEST(EventFanoutTest, EverySinkGetsEverything) {
   FiguresSink a, b;
   EventFanout both({&a, &b});

@@ -325,6 +325,7 @@ absl::StatusOr<Inventory> GatherInventory(Store& store, const InventoryOptions& 
   std::vector<std::shared_ptr<TargetWalk>> results(targets.size());
   const PresentFn is_present = [&present](const Digest& d) { return present.contains(d); };
   std::atomic<size_t> next{0};
+  std::atomic<size_t> walked{0};
   std::atomic<bool> cancelled{false};
   auto worker = [&] {
     for (;;) {
@@ -336,6 +337,7 @@ absl::StatusOr<Inventory> GatherInventory(Store& store, const InventoryOptions& 
       }
       results[i] = std::make_shared<TargetWalk>(
           Walk(store, *targets[i], is_present, options.cache, options.config_summaries));
+      if (options.on_walk) options.on_walk(walked.fetch_add(1) + 1, targets.size());
     }
   };
   const size_t threads =

@@ -189,6 +189,9 @@ struct InventoryOptions {
   std::string snapshotter;
   const CancelToken* cancel = nullptr;  // checked before each target's walk
   BlobParseCache* cache = nullptr;
+  // After each target's walk: (targets walked so far, targets). Called from
+  // the walking threads, concurrently: it must serialise itself.
+  std::function<void(size_t walked, size_t targets)> on_walk;
 };
 
 // The walks of a gather, by target digest (the first descriptor seen per digest).

@@ -185,16 +185,26 @@ void PruneService::ReleaseGuard() {
   guard_cv_.notify_all();
 }
 
-absl::StatusOr<Plan> PruneService::PlanNow(const PruneOptions& options, const CancelToken* cancel) {
-  RECLAIM_RETURN_IF_ERROR(CheckCancelled(cancel, "image prune"));
+InventoryOptions PruneService::GatherOptions(const PruneRequest& request) const {
   InventoryOptions io;
   io.parallelism = options_.parallelism;
   io.snapshotter = options_.snapshotter;
-  io.cancel = cancel;
+  io.cancel = request.cancel;
   io.cache = options_.cache;
   io.config_summaries = false;  // the plan reads none
-  RECLAIM_ASSIGN_OR_RETURN(Inventory inventory, GatherInventory(store_, io));
-  RECLAIM_RETURN_IF_ERROR(CheckCancelled(cancel, "image prune"));
+  if (request.progress) {
+    io.on_walk = [&progress = request.progress](size_t walked, size_t targets) {
+      progress({PruneProgress::Phase::kReading, walked, targets});
+    };
+  }
+  return io;
+}
+
+absl::StatusOr<Plan> PruneService::PlanNow(const PruneOptions& options,
+                                           const PruneRequest& request) {
+  RECLAIM_RETURN_IF_ERROR(CheckCancelled(request.cancel, "image prune"));
+  RECLAIM_ASSIGN_OR_RETURN(Inventory inventory, GatherInventory(store_, GatherOptions(request)));
+  RECLAIM_RETURN_IF_ERROR(CheckCancelled(request.cancel, "image prune"));
   return PlanFrom(std::move(inventory), options);
 }
 
@@ -209,8 +219,15 @@ absl::StatusOr<Plan> PruneService::PlanFrom(Inventory&& inventory, const PruneOp
 }
 
 absl::StatusOr<Plan> PruneService::Explain(const FilterArgs& filters, const CancelToken* cancel) {
+  PruneRequest request;
+  request.cancel = cancel;
+  return ExplainFor(filters, request);
+}
+
+absl::StatusOr<Plan> PruneService::ExplainFor(const FilterArgs& filters,
+                                              const PruneRequest& request) {
   RECLAIM_ASSIGN_OR_RETURN(PruneOptions options, ParsePruneOptions(filters, clock_.Now(), zone_));
-  return PlanNow(options, cancel);
+  return PlanNow(options, request);
 }
 
 absl::StatusOr<PruneResult> PruneService::PruneJson(std::string_view filters_json,
@@ -224,7 +241,7 @@ absl::StatusOr<PruneResult> PruneService::Prune(const FilterArgs& filters,
   if (request.dry_run) {
     PruneResult result;
     result.dry_run = true;
-    RECLAIM_ASSIGN_OR_RETURN(result.plan, Explain(filters, request.cancel));
+    RECLAIM_ASSIGN_OR_RETURN(result.plan, ExplainFor(filters, request));
     result.report = result.plan.report;
     return result;
   }
@@ -238,7 +255,8 @@ absl::StatusOr<PruneResult> PruneService::Prune(const FilterArgs& filters,
     const Report& r = result->report;
     timer.Succeeded(r.space_reclaimed + r.leftover_reclaimed,
                     result->plan.deletions.size() - std::min(result->plan.deletions.size(),
-                                                             r.errors.size()));
+                                                             r.errors.size()),
+                    r.errors.size());
   }
   return result;
 }
@@ -327,13 +345,7 @@ absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
   // Before the gather: a record written from here on changes the generation.
   check.generation = store_.RecordsGeneration();
   Inventory inventory;
-  InventoryOptions io;
-  io.parallelism = options_.parallelism;
-  io.snapshotter = options_.snapshotter;
-  io.cancel = request.cancel;
-  io.cache = options_.cache;
-  io.config_summaries = false;  // the plan reads none
-  RECLAIM_ASSIGN_OR_RETURN(inventory, GatherInventory(store_, io));
+  RECLAIM_ASSIGN_OR_RETURN(inventory, GatherInventory(store_, GatherOptions(request)));
 
   Phase(PrunePhase::kPlan);
   RECLAIM_RETURN_IF_ERROR(CheckCancelled(request.cancel, "image prune"));
@@ -362,7 +374,7 @@ absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
     MutexLock lock(&records_mu_);
     RECLAIM_ASSIGN_OR_RETURN(bool moved, check.Moved(store_));
     if (moved) {
-      RECLAIM_ASSIGN_OR_RETURN(result.plan, PlanNow(options, request.cancel));
+      RECLAIM_ASSIGN_OR_RETURN(result.plan, PlanNow(options, request));
       if (result.plan.deletions.empty()) {
         result.report = result.plan.report;
         RECLAIM_RETURN_IF_ERROR(CollectLeftoversLocked(&result.report));
@@ -377,10 +389,13 @@ absl::StatusOr<PruneResult> PruneService::Run(const FilterArgs& filters,
                               &release_errors);
       };
     }
+    const size_t n = result.plan.deletions.size();
+    if (request.progress) request.progress({PruneProgress::Phase::kDeleting, 0, n});
     absl::StatusOr<BatchDeleteResult> deleted =
         store_.collector().DeleteImagesAndCollect(result.plan.NamesToDelete(), delete_options);
     if (!deleted.ok()) return Annotate(deleted.status(), "image prune: deleting images");
     batch = *std::move(deleted);
+    if (request.progress) request.progress({PruneProgress::Phase::kDeleting, n, n});
   }
 
   result.report = BuildReport(result.plan, batch, options_.snapshotter);

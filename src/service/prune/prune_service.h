@@ -76,11 +76,23 @@ namespace reclaim {
 // The text of the 409 (moby's errPruneRunning).
 inline constexpr std::string_view kPruneRunningMessage = "a prune operation is already running";
 
+// How far a prune is (PruneRequest::progress): reading walks the image
+// targets (`done` of `total`), deleting removes `total` records and collects.
+struct PruneProgress {
+  enum class Phase { kReading, kDeleting };
+  Phase phase = Phase::kReading;
+  size_t done = 0;
+  size_t total = 0;
+};
+
 struct PruneRequest {
   bool dry_run = false;
   // Queue behind a running prune instead of failing with 409.
   bool wait = false;
   const CancelToken* cancel = nullptr;
+  // Called as the prune moves (reading: from the walking threads, so it must
+  // serialise itself; deleting: once before and once after, done = total).
+  std::function<void(const PruneProgress&)> progress;
 };
 
 struct PruneResult {
@@ -149,8 +161,12 @@ class PruneService {
   // (Report::leftover_reclaimed); Locked: the caller holds records_mu_.
   absl::Status CollectLeftovers(Report* report);
   absl::Status CollectLeftoversLocked(Report* report) ABSL_EXCLUSIVE_LOCKS_REQUIRED(records_mu_);
+  // The gather's options for `request` (its cancel token and progress).
+  InventoryOptions GatherOptions(const PruneRequest& request) const;
   // Gathers an inventory and plans from it (the inventory is freed while planning).
-  absl::StatusOr<Plan> PlanNow(const PruneOptions& options, const CancelToken* cancel);
+  absl::StatusOr<Plan> PlanNow(const PruneOptions& options, const PruneRequest& request);
+  // Explain with the request's cancel token and progress.
+  absl::StatusOr<Plan> ExplainFor(const FilterArgs& filters, const PruneRequest& request);
   // Plans from a gathered inventory, with the host profile's containers and
   // stages when there is one (its refusal is the error).
   absl::StatusOr<Plan> PlanFrom(Inventory&& inventory, const PruneOptions& options);
