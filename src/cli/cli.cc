@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <istream>
 #include <ostream>
@@ -68,8 +69,35 @@ int Session::Usage(const std::string& message) {
   return kExitUsage;
 }
 
+namespace {
+
+// A size flag: plain bytes, or a number with B, kB, MB, GB (10^3) or KiB,
+// MiB, GiB (2^10) after it.
+absl::StatusOr<uint64_t> ParseSizeFlag(const std::string& flag, const std::string& value) {
+  size_t digits = 0;
+  while (digits < value.size() && std::isdigit(static_cast<unsigned char>(value[digits]))) {
+    ++digits;
+  }
+  const std::string unit = value.substr(digits);
+  static const std::pair<const char*, uint64_t> kUnits[] = {
+      {"", 1},          {"B", 1},         {"kB", 1000},     {"KB", 1000},
+      {"MB", 1000000},  {"GB", 1000000000}, {"KiB", 1 << 10}, {"MiB", 1 << 20},
+      {"GiB", uint64_t{1} << 30}};
+  if (digits > 0 && digits <= 12) {
+    for (const auto& [name, scale] : kUnits) {
+      if (unit == name) return std::stoull(value.substr(0, digits)) * scale;
+    }
+  }
+  return absl::InvalidArgumentError("invalid " + flag + " \"" + value +
+                                    "\": want bytes, or a number with B, kB, MB, GB, KiB, "
+                                    "MiB or GiB");
+}
+
+}  // namespace
+
 absl::StatusOr<StoreSpec> Session::Spec(const std::string& holder) const {
   StoreSpec spec;
+  RECLAIM_ASSIGN_OR_RETURN(spec.reserve_bytes, ParseSizeFlag("--reserve-space", g_.reserve_space));
   RECLAIM_ASSIGN_OR_RETURN(spec.kind, ParseStoreKind(g_.store));
   spec.root = Root();
   spec.clock = env_.clock;
@@ -370,6 +398,9 @@ int RunCli(const std::vector<std::string>& args, const CliEnv& env) {
                  "loopback always is (repeatable)");
   app.add_option("--registry-mirror", g.registry_mirrors,
                  "A mirror (URL) tried before docker.io (repeatable)");
+  app.add_option("--reserve-space", g.reserve_space,
+                 "Space the embedded store keeps in <root>/reserve and gives back when the disk "
+                 "is full, so a prune can run (default 32MiB; 0 keeps none)");
   app.add_option("--registry-certs-dir", g.registry_certs_dir,
                  "Per-registry CAs and client certificates, <dir>/<host[:port]>/ (default " +
                      std::string(kDefaultCertsDir) + ")");

@@ -50,6 +50,7 @@ struct Globals {
   std::vector<std::string> insecure_registries;
   std::vector<std::string> registry_mirrors;
   std::string registry_certs_dir = std::string(kDefaultCertsDir);
+  std::string reserve_space = "32MiB";  // --reserve-space (embedded store)
 };
 
 class Session {

@@ -40,11 +40,17 @@ class Fd {
   bool owned_;
 };
 
+// Reads `fd`; once `cancel` fires (SIGINT/SIGTERM, which also interrupts a
+// blocked read), Cancelled: the load or import then commits nothing and
+// gives up its lease before the command exits.
 class FdSource final : public ByteSource {
  public:
-  explicit FdSource(int fd) : fd_(fd) {}
+  explicit FdSource(int fd, const CancelToken* cancel = nullptr) : fd_(fd), cancel_(cancel) {}
   absl::StatusOr<size_t> Read(char* buf, size_t n) override {
     for (;;) {
+      if (cancel_ != nullptr && cancel_->cancelled()) {
+        return absl::CancelledError("interrupted: nothing was committed");
+      }
       ssize_t r = ::read(fd_, buf, n);
       if (r >= 0) return static_cast<size_t>(r);
       if (errno != EINTR) return ErrnoToStatus(errno, "read", "input");
@@ -53,6 +59,7 @@ class FdSource final : public ByteSource {
 
  private:
   int fd_;
+  const CancelToken* cancel_;
 };
 
 class FdSink final : public ByteSink {
@@ -354,7 +361,8 @@ int ImageLoad(Session& s, const std::string& input, bool quiet) {
   struct stat st;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) total = st.st_size;
   std::unique_ptr<ProgressBar> bar = s.Progress("Loading", "load", total, quiet);
-  FdSource source(fd);
+  Session::Interruptible interruptible(s);
+  FdSource source(fd, s.cancel());
   LoadOptions opts;
   opts.clock = s.env().clock;
   if (bar != nullptr) opts.progress = [&](const LoadProgress& p) { bar->Update(p.bytes_read); };
@@ -443,7 +451,8 @@ int ImageImport(Session& s, const std::string& file, const std::string& name,
   struct stat st;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) total = st.st_size;
   std::unique_ptr<ProgressBar> bar = s.Progress("Importing", "import", total, quiet);
-  FdSource input(fd);
+  Session::Interruptible interruptible(s);
+  FdSource input(fd, s.cancel());
   int64_t read = 0;
   FunctionSource source([&](char* buf, size_t n) -> absl::StatusOr<size_t> {
     absl::StatusOr<size_t> got = input.Read(buf, n);

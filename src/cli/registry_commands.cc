@@ -85,6 +85,10 @@ int ImagePull(Session& s, const TransferFlags& f) {
   if (lines) o.progress = [&rows](const PullEvent& e) { ShowPullEvent(rows, e); };
   absl::StatusOr<std::vector<Reference>> refs = PullReferences(**client, ref);
   if (!refs.ok()) return s.Fail(refs.status());
+  // A first SIGINT/SIGTERM stops the fetches: nothing is committed and the
+  // pull's lease goes before the command exits (130); a second one kills.
+  Session::Interruptible interruptible(s);
+  o.cancel = s.cancel();
   nlohmann::json j = nlohmann::json::array();
   for (const Reference& r : *refs) {
     absl::StatusOr<PullResult> pulled = s.images().Pull(**client, r, o);

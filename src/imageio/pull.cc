@@ -56,16 +56,20 @@ class Events {
 class StoreBlobSink final : public BlobSink {
  public:
   StoreBlobSink(Store& store, ScopedLease& lease, std::unique_ptr<ContentWriter> writer,
-                Descriptor desc, Labels labels)
+                Descriptor desc, Labels labels, const CancelToken* cancel)
       : store_(store),
         lease_(lease),
         writer_(std::move(writer)),
         desc_(std::move(desc)),
-        labels_(std::move(labels)) {}
+        labels_(std::move(labels)),
+        cancel_(cancel) {}
 
   // Small network reads are gathered into writes of kWriteSize: each store
   // write is a syscall (embedded) or a gRPC round trip (containerd).
   absl::Status Write(std::string_view data) override {
+    if (cancel_ != nullptr && cancel_->cancelled()) {
+      return absl::CancelledError("the pull was interrupted");
+    }
     if (pending_.empty() && data.size() >= kWriteSize) return writer_->Write(data);
     pending_.append(data);
     return pending_.size() >= kWriteSize ? Flush() : absl::OkStatus();
@@ -93,6 +97,7 @@ class StoreBlobSink final : public BlobSink {
   std::unique_ptr<ContentWriter> writer_;
   Descriptor desc_;
   Labels labels_;
+  const CancelToken* const cancel_;
   std::string pending_;
 };
 
@@ -233,7 +238,8 @@ class Puller {
           RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<ContentWriter> writer, store_.content().Writer(w));
           BlobTarget t;
           t.sink = std::make_unique<CompletionSink>(
-              std::make_unique<StoreBlobSink>(store_, *lease_, std::move(writer), d, Labels{}),
+              std::make_unique<StoreBlobSink>(store_, *lease_, std::move(writer), d, Labels{},
+                                              options_.cancel),
               [this, d, &mu] {
                 {
                   std::lock_guard<std::mutex> lock(mu);

@@ -55,6 +55,7 @@
 #include "absl/status/statusor.h"
 #include "core/descriptor.h"
 #include "core/reference.h"
+#include "platform/cancel.h"
 #include "platform/clock.h"
 #include "registry/client.h"
 #include "registry/platforms.h"
@@ -87,6 +88,9 @@ struct PullOptions {
   // NotFound leaves it packed. Unset: no unpack.
   std::function<absl::Status(const Descriptor& target)> unpack;
   const Clock* clock = nullptr;  // lease expiry; null = RealClock()
+  // Checked at every write of fetched bytes: once it fires the pull fails with
+  // Cancelled, nothing it fetched is committed, and its lease goes.
+  const CancelToken* cancel = nullptr;
 
   // Pull `specifier` ("linux/arm64") instead of the default platform;
   // InvalidArgument from ParsePlatform.

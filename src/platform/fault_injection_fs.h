@@ -77,6 +77,9 @@ class FaultInjectionFs final : public Fs {
   absl::Status RemoveAll(const std::string& path) override;
   absl::Status Rename(const std::string& from, const std::string& to) override;
   absl::Status SyncDir(const std::string& path) override;
+  absl::StatusOr<uint64_t> FreeBytes(const std::string& path) override {
+    return target_->FreeBytes(path);
+  }
 
   // Counts a call of `op`; returns the injected error if it must fail.
   [[nodiscard]] absl::Status Check(FsOp op);

@@ -24,9 +24,14 @@ std::string ReadHead(int fd) {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
-// Replaces the file's content with `text`; returns 0 or an errno.
-int WriteHolder(int fd, const std::string& text) {
-  if (::ftruncate(fd, 0) != 0) return errno;
+// The record's room at the start of the file: reserved once, then always
+// overwritten in place, so taking and releasing the lock needs no free space.
+constexpr size_t kRecordRoom = 512;
+
+// Writes `text` padded with NULs to kRecordRoom bytes at offset 0; returns 0
+// or an errno.
+int WriteRecord(int fd, std::string text) {
+  text.resize(kRecordRoom, '\0');
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n =
@@ -39,6 +44,8 @@ int WriteHolder(int fd, const std::string& text) {
   }
   return 0;
 }
+
+bool NoSpace(int err) { return err == ENOSPC || err == EDQUOT; }
 
 }  // namespace
 
@@ -92,19 +99,22 @@ absl::StatusOr<std::unique_ptr<FileLock>> FileLock::Acquire(const std::string& p
                                          (holder.empty() ? "another process" : holder));
   }
 
-  const std::string record = FormatLockHolder(static_cast<long>(::getpid()), holder_description);
-  if (const int err = WriteHolder(fd, record); err != 0) {
+  std::string record = FormatLockHolder(static_cast<long>(::getpid()), holder_description);
+  if (record.size() >= kRecordRoom) record = record.substr(0, kRecordRoom - 2) + "\n";
+  if (const int err = WriteRecord(fd, record); err != 0 && !NoSpace(err)) {
     ::close(fd);  // releases the lock
     return ErrnoToStatus(err, "write", path);
   }
+  // Without room on a full disk (a LOCK file made before its room was
+  // reserved) the lock holds all the same: a second process is then told
+  // "in use by another process", and prunes can still free space.
   return std::unique_ptr<FileLock>(new FileLock(fd, path));
 }
 
 FileLock::~FileLock() {
-  // Clear the record so a stale holder is never reported, then unlock.
-  if (::ftruncate(fd_, 0) != 0) {
-    // Nothing to do: the lock is released by close regardless.
-  }
+  // Clear the record in place so a stale holder is never reported, then
+  // unlock (close releases the lock whatever the write did).
+  (void)WriteRecord(fd_, "");
   ::close(fd_);
 }
 

@@ -3,7 +3,12 @@
 // FileLock: one process owns a store at a time. Acquire takes an exclusive,
 // non-blocking flock(2) on the lock file (conventionally `<root>/LOCK`,
 // created if missing) and then writes the holder's pid and description into
-// it, so a second process is told who is in the way:
+// it, so a second process is told who is in the way. The record lives in the
+// first 512 bytes, padded with NULs and overwritten in place (cleared, not
+// truncated, on release), so once the file exists taking the lock needs no
+// free space: on a full disk reclaim still opens its store to free some.
+// Should even that write find no space (an old, empty LOCK file), the lock
+// is held without a record.
 //
 //   RECLAIM_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock,
 //                            FileLock::Acquire(root + "/LOCK", "reclaim serve"));

@@ -13,6 +13,9 @@
 namespace reclaim {
 namespace {
 
+// The lock file's content: the record padded with NULs to its 512-byte room.
+std::string Room(const std::string& record) { return record + std::string(512 - record.size(), '\0'); }
+
 class FileLockTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -32,7 +35,7 @@ TEST_F(FileLockTest, AcquireWritesHolderAndReleasesOnDestruction) {
     auto lock = FileLock::Acquire(lock_path_, "reclaim serve");
     ASSERT_TRUE(lock.ok()) << lock.status();
     EXPECT_EQ((*lock)->path(), lock_path_);
-    EXPECT_EQ(*PosixFs().ReadFile(lock_path_), std::to_string(::getpid()) + " reclaim serve\n");
+    EXPECT_EQ(*PosixFs().ReadFile(lock_path_), Room(std::to_string(::getpid()) + " reclaim serve\n"));
 
     // flock belongs to the open file: a second Acquire in this process fails.
     auto again = FileLock::Acquire(lock_path_, "second");
@@ -41,10 +44,11 @@ TEST_F(FileLockTest, AcquireWritesHolderAndReleasesOnDestruction) {
     EXPECT_EQ(again.status().message(), "store " + root_ + " is in use by pid " +
                                             std::to_string(::getpid()) + " (reclaim serve)");
     // The failed attempt did not disturb the holder's record.
-    EXPECT_EQ(*PosixFs().ReadFile(lock_path_), std::to_string(::getpid()) + " reclaim serve\n");
+    EXPECT_EQ(*PosixFs().ReadFile(lock_path_), Room(std::to_string(::getpid()) + " reclaim serve\n"));
   }
-  // Released: the file stays but is empty, and the lock can be taken again.
-  EXPECT_EQ(*PosixFs().ReadFile(lock_path_), "");
+  // Released: the record is cleared in place (the file keeps its room, so the
+  // next holder needs no free space), and the lock can be taken again.
+  EXPECT_EQ(*PosixFs().ReadFile(lock_path_), Room(""));
   auto next = FileLock::Acquire(lock_path_, "reclaim image prune");
   ASSERT_TRUE(next.ok()) << next.status();
 }
@@ -99,6 +103,15 @@ TEST_F(FileLockTest, HolderWithoutRecord) {
   auto contended = FileLock::Acquire(lock_path_, "y");
   ASSERT_FALSE(contended.ok());
   EXPECT_EQ(contended.status().message(), "store " + root_ + " is in use by another process");
+}
+
+TEST_F(FileLockTest, ALongDescriptionStaysInTheRoom) {
+  auto lock = FileLock::Acquire(lock_path_, std::string(2000, 'x'));
+  ASSERT_TRUE(lock.ok()) << lock.status();
+  const std::string content = *PosixFs().ReadFile(lock_path_);
+  EXPECT_EQ(content.size(), 512u);
+  EXPECT_EQ(content.find('\n'), 510u);  // the record, cut to fit, ends its line
+  EXPECT_EQ(DescribeLockHolder(content).substr(0, 4), "pid ");
 }
 
 TEST_F(FileLockTest, MissingDirectory) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cstring>
@@ -58,6 +59,35 @@ absl::Status ErrnoToStatus(int err, std::string_view op, std::string_view path) 
       break;
   }
   return absl::Status(code, message);
+}
+
+absl::StatusOr<uint64_t> Fs::FreeBytes(const std::string& path) {
+  return absl::UnimplementedError("free space of " + path + " is unknown");
+}
+
+absl::Status Fs::Allocate(const std::string& path, uint64_t bytes) {
+  absl::Status s = [&]() -> absl::Status {
+    absl::StatusOr<std::unique_ptr<WritableFile>> opened = OpenForWrite(path);
+    if (!opened.ok()) return opened.status();
+    std::unique_ptr<WritableFile>& f = *opened;
+    const std::string zeros(1 << 16, '\0');
+    for (uint64_t left = bytes; left > 0;) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(left, zeros.size()));
+      absl::Status w = f->Append(std::string_view(zeros.data(), n));
+      if (!w.ok()) {
+        (void)f->Close();
+        return w;
+      }
+      left -= n;
+    }
+    if (absl::Status synced = f->Sync(); !synced.ok()) {
+      (void)f->Close();
+      return synced;
+    }
+    return f->Close();
+  }();
+  if (!s.ok()) (void)Remove(path);
+  return s;
 }
 
 absl::Status Fs::WriteFileAtomic(const std::string& path, std::string_view bytes) {

@@ -99,6 +99,15 @@ class Fs {
   [[nodiscard]] virtual absl::Status Rename(const std::string& from, const std::string& to) = 0;
   // Makes entries created, renamed or removed in directory `path` durable.
   [[nodiscard]] virtual absl::Status SyncDir(const std::string& path) = 0;
+
+  // Bytes an unprivileged writer may still use on the filesystem holding
+  // `path` (statvfs f_bavail). The default: Unimplemented (unknown).
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> FreeBytes(const std::string& path);
+  // Creates (or replaces) the file `path` holding `bytes` bytes whose blocks
+  // are allocated now (fallocate), so that removing it gives them back; a
+  // filesystem without room is ResourceExhausted and leaves no file. The
+  // default writes zeros through OpenForWrite.
+  [[nodiscard]] virtual absl::Status Allocate(const std::string& path, uint64_t bytes);
 };
 
 // The directory part of `path` ("." if none, "/" for a top-level entry).

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -245,6 +246,29 @@ absl::Status PosixFs::SyncDir(const std::string& path) {
   const int err = errno;
   ::close(fd);
   if (rc != 0) return ErrnoToStatus(err, "sync", path);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> PosixFs::FreeBytes(const std::string& path) {
+  struct statvfs v;
+  if (RetryEintr([&] { return ::statvfs(path.c_str(), &v); }) != 0) {
+    return ErrnoToStatus(errno, "statvfs", path);
+  }
+  return static_cast<uint64_t>(v.f_bavail) * static_cast<uint64_t>(v.f_frsize);
+}
+
+absl::Status PosixFs::Allocate(const std::string& path, uint64_t bytes) {
+  const int fd = RetryEintr(
+      [&] { return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600); });
+  if (fd < 0) return ErrnoToStatus(errno, "open", path);
+  // posix_fallocate returns the error instead of setting errno.
+  int err = bytes == 0 ? 0 : ::posix_fallocate(fd, 0, static_cast<off_t>(bytes));
+  if (err == 0 && RetryEintr([&] { return ::fsync(fd); }) != 0) err = errno;
+  ::close(fd);
+  if (err != 0) {
+    ::unlink(path.c_str());
+    return ErrnoToStatus(err, "allocate", path);
+  }
   return absl::OkStatus();
 }
 

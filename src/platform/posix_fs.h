@@ -32,6 +32,8 @@ class PosixFs final : public Fs {
   absl::Status RemoveAll(const std::string& path) override;
   absl::Status Rename(const std::string& from, const std::string& to) override;
   absl::Status SyncDir(const std::string& path) override;
+  absl::StatusOr<uint64_t> FreeBytes(const std::string& path) override;
+  absl::Status Allocate(const std::string& path, uint64_t bytes) override;
 };
 
 // The process-wide PosixFs; never destroyed.

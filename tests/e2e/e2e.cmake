@@ -20,3 +20,7 @@ set_tests_properties(e2e.docker_py_containerd PROPERTIES LABELS "e2e;containerd"
 add_test(NAME e2e.cli_progress
   COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/cli_progress_test.py $<TARGET_FILE:reclaim>)
 set_tests_properties(e2e.cli_progress PROPERTIES LABELS e2e TIMEOUT 300)
+# reclaim on a full disk (a tmpfs the test mounts; needs root, as CI runs).
+add_test(NAME e2e.full_disk
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/full_disk_test.sh $<TARGET_FILE:reclaim>)
+set_tests_properties(e2e.full_disk PROPERTIES LABELS e2e TIMEOUT 300)

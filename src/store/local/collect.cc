@@ -25,6 +25,16 @@ using namespace local_rows;  // NOLINT: the row codec of this store
 
 absl::StatusOr<BatchDeleteResult> LocalStore::DeleteImagesAndCollect(
     const std::vector<std::string>& names, const DeleteAndCollectOptions& options) {
+  // A prune on a full disk: the reserve makes room for the transactions.
+  reserve_.ReleaseIfFull();
+  absl::StatusOr<BatchDeleteResult> result = DeleteAndCollectImpl(names, options);
+  if (!result.ok()) return reserve_.NoSpaceError(result.status());
+  reserve_.Restore();
+  return result;
+}
+
+absl::StatusOr<BatchDeleteResult> LocalStore::DeleteAndCollectImpl(
+    const std::vector<std::string>& names, const DeleteAndCollectOptions& options) {
   BatchDeleteResult result;
   result.deletions.reserve(names.size());
   std::optional<MutexLock> lock(std::in_place, &mu_);
@@ -52,8 +62,15 @@ absl::StatusOr<BatchDeleteResult> LocalStore::DeleteImagesAndCollect(
 }
 
 absl::StatusOr<CollectResult> LocalStore::Collect() {
-  MutexLock lock(&mu_);
-  return CollectLocked(lock);
+  reserve_.ReleaseIfFull();
+  absl::StatusOr<CollectResult> result;
+  {
+    MutexLock lock(&mu_);
+    result = CollectLocked(lock);
+  }
+  if (!result.ok()) return reserve_.NoSpaceError(result.status());
+  reserve_.Restore();
+  return result;
 }
 
 absl::StatusOr<CollectResult> LocalStore::CollectLocked(MutexLock& /*lock*/) {

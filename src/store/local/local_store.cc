@@ -15,6 +15,7 @@ using local_rows::ToNs;
 
 namespace {
 
+constexpr int64_t kSchemaVersion = 1;  // kSchema's user_version
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS images (
   name TEXT PRIMARY KEY,
@@ -68,12 +69,18 @@ absl::StatusOr<std::unique_ptr<LocalStore>> LocalStore::Open(const LocalStoreOpt
   RECLAIM_RETURN_IF_ERROR(Annotate(opts.fs->CreateDirs(opts.root), "create store root"));
   RECLAIM_ASSIGN_OR_RETURN(auto lock,
                            FileLock::Acquire(opts.root + "/LOCK", opts.holder));
-  RECLAIM_RETURN_IF_ERROR(opts.fs->CreateDirs(opts.root + "/blobs/sha256"));
-  RECLAIM_RETURN_IF_ERROR(opts.fs->CreateDirs(opts.root + "/ingest"));
-  RECLAIM_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(opts.root + "/meta.db", opts.sync));
-  std::unique_ptr<LocalStore> store(new LocalStore(std::move(opts), std::move(lock), std::move(db)));
-  RECLAIM_RETURN_IF_ERROR(store->InitSchema());
+  // On a full filesystem the reserve goes first: SQLite needs room to open
+  // its WAL, and the caller is most likely here to free space.
+  const SpaceReserve reserve{opts.fs, opts.root, opts.reserve_bytes};
+  reserve.ReleaseIfFull();
+  RECLAIM_RETURN_IF_ERROR(reserve.NoSpaceError(opts.fs->CreateDirs(opts.root + "/blobs/sha256")));
+  RECLAIM_RETURN_IF_ERROR(reserve.NoSpaceError(opts.fs->CreateDirs(opts.root + "/ingest")));
+  absl::StatusOr<std::unique_ptr<SqliteDb>> db = SqliteDb::Open(opts.root + "/meta.db", opts.sync);
+  if (!db.ok()) return reserve.NoSpaceError(db.status());
+  std::unique_ptr<LocalStore> store(new LocalStore(std::move(opts), std::move(lock), *std::move(db)));
+  RECLAIM_RETURN_IF_ERROR(reserve.NoSpaceError(store->InitSchema()));
   store->DropOrphanedOperationLeases();
+  store->reserve_.Restore();
   return store;
 }
 
@@ -85,7 +92,8 @@ LocalStore::LocalStore(LocalStoreOptions options, std::unique_ptr<FileLock> lock
       sync_(options.sync),
       lock_(std::move(lock)),
       db_(std::move(db)),
-      unlink_threads_(options.unlink_threads) {}
+      unlink_threads_(options.unlink_threads),
+      reserve_{options.fs, options.root, options.reserve_bytes} {}
 
 LocalStore::~LocalStore() = default;
 
@@ -103,6 +111,11 @@ void LocalStore::DropOrphanedOperationLeases() {
 
 absl::Status LocalStore::InitSchema() {
   MutexLock lock(&mu_);
+  // An existing schema is not written again: opening a store then writes
+  // nothing, which a full disk allows.
+  RECLAIM_ASSIGN_OR_RETURN(auto version, db_->PrepareCached("PRAGMA user_version"));
+  RECLAIM_ASSIGN_OR_RETURN(bool row, version.Step());
+  if (row && version.ColumnInt64(0) == kSchemaVersion) return absl::OkStatus();
   return db_->Exec(kSchema);
 }
 

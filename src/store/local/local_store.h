@@ -7,6 +7,17 @@
 //   <root>/ingest/<id>/data     writes in progress; never visible before commit
 //   <root>/meta.db              SQLite (WAL): images, content, containers, leases
 //   <root>/LOCK                 flock: one process owns a root at a time
+//   <root>/reserve              the space reserve (LocalStoreOptions::reserve_bytes)
+//
+// Full disk: a store is opened, and images deleted and collected, when the
+// filesystem has no free byte left. Taking the LOCK writes nothing new, and
+// the metadata is opened without writing. With a reserve, a file of
+// `reserve_bytes` allocated while there was room (CockroachDB keeps such a
+// ballast), opening the store or starting a delete on a filesystem with less
+// free space than the reserve removes it first, so the metadata transaction
+// and the unlinks can run; a collection that leaves twice the reserve free
+// puts it back. Errors for want of space name the cause, the root and the
+// free bytes: `no space left on device: /var/lib/reclaim has 0 bytes free (…)`.
 //
 // Commit protocol: write to ingest, fsync, verify size and digest, rename into
 // blobs/, fsync the directory, then insert the content row. A collection deletes
@@ -33,6 +44,7 @@
 #include "platform/clock.h"
 #include "platform/file_lock.h"
 #include "platform/fs.h"
+#include "store/local/reserve.h"
 #include "store/local/sqlite.h"
 #include "store/store.h"
 
@@ -50,6 +62,9 @@ struct LocalStoreOptions {
   // Threads unlinking the blob files of one collection (the calling thread
   // included); <= 1 unlinks on the calling thread only.
   int unlink_threads = 4;
+  // The space reserve (see the file comment); 0: none. The CLI and serve keep
+  // 32 MiB (store/open).
+  uint64_t reserve_bytes = 0;
 };
 
 // One problem fsck found, and whether --repair fixed it.
@@ -151,6 +166,7 @@ class LocalStore final : public Store,
 
   void DropOrphanedOperationLeases();
   absl::Status InitSchema();
+
   absl::StatusOr<ImageRecord> GetImageLocked(std::string_view name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<ContentInfo> InfoLocked(const Digest& digest) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -163,6 +179,10 @@ class LocalStore final : public Store,
                             const Labels& labels, const std::string& lease_id);
   absl::StatusOr<CollectResult> CollectLocked(MutexLock& lock)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // DeleteImagesAndCollect without the reserve's handling (it takes mu_).
+  absl::StatusOr<BatchDeleteResult> DeleteAndCollectImpl(
+      const std::vector<std::string>& names, const DeleteAndCollectOptions& options)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Unlinks blob files whose rows are gone. Each digest is in pending_unlink_
   // until its unlink starts; a commit of the same digest before that takes it
   // out of the set, and the file stays. While its file is being unlinked (out of
@@ -195,6 +215,7 @@ class LocalStore final : public Store,
   absl::flat_hash_set<Digest> pending_unlink_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<Digest> unlinking_ ABSL_GUARDED_BY(mu_);
   const int unlink_threads_;
+  const SpaceReserve reserve_;
   NoSnapshots no_snapshots_;
 };
 

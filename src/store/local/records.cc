@@ -137,11 +137,12 @@ absl::StatusOr<ImageRecord> LocalStore::UpdateImage(const ImageRecord& image) {
 }
 
 absl::Status LocalStore::DeleteImage(std::string_view name) {
+  reserve_.ReleaseIfFull();  // an untag on a full disk
   MutexLock lock(&mu_);
   BumpLocked(/*records=*/true);
   RECLAIM_ASSIGN_OR_RETURN(auto st, db_->PrepareCached("DELETE FROM images WHERE name = ?1"));
   st.Bind(1, name);
-  RECLAIM_RETURN_IF_ERROR(st.Run());
+  RECLAIM_RETURN_IF_ERROR(reserve_.NoSpaceError(st.Run()));
   if (db_->Changes() == 0) return NotFoundImage(name);
   return absl::OkStatus();
 }

@@ -113,6 +113,10 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path
   }
   std::unique_ptr<SqliteDb> out(new SqliteDb(db));
   sqlite3_busy_timeout(db, 5000);
+  // Keep the WAL and its index when the last connection closes: the next
+  // open then needs no new file, which a full disk may not allow.
+  int persist = 1;
+  sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
   for (const char* pragma : {"PRAGMA journal_mode=WAL",
                              sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF",
                              "PRAGMA foreign_keys=ON"}) {

@@ -35,6 +35,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreSpec& spec) {
     o.clock = spec.clock;
     o.holder = spec.holder;
     o.sync = spec.sync;
+    o.reserve_bytes = spec.reserve_bytes;
     absl::StatusOr<std::unique_ptr<LocalStore>> local = LocalStore::Open(o);
     if (!local.ok()) return local.status();
     return std::unique_ptr<Store>(*std::move(local));

@@ -44,6 +44,9 @@ struct StoreSpec {
   std::string holder = "reclaim";
   bool sync = true;
   const Clock* clock = nullptr;
+  // The space reserve that lets a full disk be pruned (LocalStoreOptions::
+  // reserve_bytes): <root>/reserve, 32 MiB.
+  uint64_t reserve_bytes = uint64_t{32} << 20;
   // kContainerd: the daemon's gRPC socket (a path or unix://…), the namespace
   // and the snapshotter whose snapshots count (containerd's default).
   std::string containerd_address = std::string(kDefaultContainerdAddress);
