@@ -49,7 +49,7 @@ class FdSource final : public ByteSource {
   absl::StatusOr<size_t> Read(char* buf, size_t n) override {
     for (;;) {
       if (cancel_ != nullptr && cancel_->cancelled()) {
-        return absl::CancelledError("interrupted: nothing was committed");
+        return absl::CancelledError("interrupted: no image was recorded");
       }
       ssize_t r = ::read(fd_, buf, n);
       if (r >= 0) return static_cast<size_t>(r);

@@ -24,3 +24,7 @@ set_tests_properties(e2e.cli_progress PROPERTIES LABELS e2e TIMEOUT 300)
 add_test(NAME e2e.full_disk
   COMMAND ${CMAKE_CURRENT_LIST_DIR}/full_disk_test.sh $<TARGET_FILE:reclaim>)
 set_tests_properties(e2e.full_disk PROPERTIES LABELS e2e TIMEOUT 300)
+# The CLI interrupted by SIGINT/SIGTERM mid-load.
+add_test(NAME e2e.cli_signals
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/cli_signals_test.sh $<TARGET_FILE:reclaim>)
+set_tests_properties(e2e.cli_signals PROPERTIES LABELS e2e TIMEOUT 300)

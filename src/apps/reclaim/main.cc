@@ -2,10 +2,11 @@
 // the CLI (cli/); the commands live there.
 //
 // Signals: SIGINT and SIGTERM set a CancelToken while a command that honours it
-// runs (the prunes, a `--wait` for the store; CliEnv::interruptible): the
-// command stops between phases, prints what it did, and exits 130. Otherwise,
-// and on a second signal, the default action ends the process (the store's
-// commit protocol makes that safe).
+// runs (the prunes, a `--wait` for the store, and load, import and pull, which
+// stop at their next read or write, record no image and release their lease;
+// CliEnv::interruptible): the command stops, says so, and exits 130.
+// Otherwise, and on a second signal, the default action ends the process (the
+// store's commit protocol makes that safe).
 #include <signal.h>
 #include <unistd.h>
 
