@@ -1,6 +1,7 @@
 #include "core/filters.h"
 
 #include "core/go_json.h"
+#include "core/status.h"
 #include "core/utf8.h"
 
 #include <cstdint>
@@ -265,15 +266,15 @@ absl::Status InvalidFilterError() { return InvalidArgument("invalid filter"); }
 
 absl::Status InvalidFilterError(std::string_view key) {
   if (key.empty()) return InvalidFilterError();
-  return InvalidArgument("invalid filter '" + std::string(key) + "'");
+  return InvalidArgument("invalid filter '" + EchoInput(key) + "'");
 }
 
 absl::Status InvalidFilterError(std::string_view key, const std::vector<std::string>& values) {
   if (key.empty()) return InvalidFilterError();
-  std::string msg = "invalid filter '" + std::string(key) + "=[";
+  std::string msg = "invalid filter '" + EchoInput(key) + "=[";
   for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) msg.push_back(' ');
-    msg.append(values[i]);
+    msg.append(EchoInput(values[i]));
   }
   msg.append("]'");
   return InvalidArgument(std::move(msg));

@@ -8,7 +8,7 @@ endif()
 reclaim_cc_library(reclaim_core_filters
   SRCS ${CMAKE_CURRENT_LIST_DIR}/filters.cc
   DEPS absl::status absl::statusor
-  PRIVATE_DEPS reclaim_core_go_json reclaim_core_utf8 nlohmann_json::nlohmann_json)
+  PRIVATE_DEPS reclaim_core_go_json reclaim_core_utf8 reclaim_core_status nlohmann_json::nlohmann_json)
 reclaim_cc_test(filters_test
   SRCS ${CMAKE_CURRENT_LIST_DIR}/filters_test.cc
   DEPS reclaim_core_filters)

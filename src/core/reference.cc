@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/path_match.h"
+#include "core/status.h"
 #include "core/utf8.h"
 
 namespace reclaim {
@@ -469,7 +470,7 @@ std::string Reference::FamiliarString() const {
 
 absl::StatusOr<Reference> ParseNormalizedNamed(std::string_view s) {
   if (IsIdentifier(s)) {
-    return Invalid("invalid repository name (" + std::string(s) +
+    return Invalid("invalid repository name (" + EchoInput(s) +
                    "), cannot specify 64-byte hexadecimal strings");
   }
   auto [domain, remainder] = SplitDockerDomain(s);

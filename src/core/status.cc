@@ -30,6 +30,15 @@ int HttpStatusFor(absl::StatusCode code) {
   }
 }
 
+std::string EchoInput(std::string_view input) {
+  constexpr size_t kMaxEcho = 256;
+  if (input.size() <= kMaxEcho) return std::string(input);
+  // Cut at a UTF-8 boundary: no continuation byte starts the cut-off part.
+  size_t cut = kMaxEcho;
+  while (cut > 0 && (static_cast<unsigned char>(input[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(input.substr(0, cut)) + "... (" + std::to_string(input.size()) + " bytes)";
+}
+
 absl::Status Annotate(const absl::Status& status, std::string_view context) {
   if (status.ok()) return status;
   std::string message(context);

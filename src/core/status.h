@@ -11,6 +11,7 @@
 #ifndef RECLAIM_CORE_STATUS_H_
 #define RECLAIM_CORE_STATUS_H_
 
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -45,6 +46,11 @@ namespace reclaim {
 // 409, Unimplemented 501, Unavailable 503, DeadlineExceeded 504 is not used by
 // Docker (it answers 500), OK 200, everything else 500.
 int HttpStatusFor(absl::StatusCode code);
+
+// What an error message echoes of something a user sent (a reference, a
+// name, a filter key): all of it up to 256 bytes, else its first 256 bytes
+// and `... (N bytes)`, so a hostile megabyte is not sent back or logged.
+std::string EchoInput(std::string_view input);
 
 // Returns `status` with "context: " prepended to its message, keeping its code.
 // An OK status is returned unchanged.

@@ -88,3 +88,18 @@ TEST(StatusTest, AnnotateKeepsCodeAndPrefixes) {
 
 }  // namespace
 }  // namespace reclaim
+
+namespace reclaim {
+namespace {
+
+TEST(EchoInputTest, ShortInputWholeLongInputBounded) {
+  EXPECT_EQ(EchoInput("alpine:3"), "alpine:3");
+  EXPECT_EQ(EchoInput(std::string(256, 'a')), std::string(256, 'a'));
+  EXPECT_EQ(EchoInput(std::string(1 << 20, 'a')), std::string(256, 'a') + "... (1048576 bytes)");
+  // Never cut inside a UTF-8 sequence: 255 ASCII bytes then "é" (2 bytes).
+  const std::string s = std::string(255, 'a') + "\xc3\xa9" + std::string(100, 'b');
+  EXPECT_EQ(EchoInput(s), std::string(255, 'a') + "... (357 bytes)");
+}
+
+}  // namespace
+}  // namespace reclaim

@@ -132,7 +132,7 @@ class Saver {
       }
       if (!absl::IsNotFound(rec.status())) return rec.status();
     }
-    return absl::NotFoundError("No such image: " + name);
+    return absl::NotFoundError("No such image: " + EchoInput(name));
   }
 
   // Present size of `d`, or NotFound. Checks it against the descriptor.

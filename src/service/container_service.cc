@@ -151,7 +151,7 @@ absl::StatusOr<ContainerRecord> ContainerService::Find(const std::vector<Contain
     }
     if (found != nullptr) return *found;
   }
-  return absl::NotFoundError("No such container: " + std::string(x));
+  return absl::NotFoundError("No such container: " + EchoInput(x));
 }
 
 absl::StatusOr<ContainerCreateResult> ContainerService::Create(
@@ -228,7 +228,7 @@ absl::Status ContainerService::Remove(std::string_view id_or_name, bool /*force*
   RECLAIM_ASSIGN_OR_RETURN(std::vector<ContainerRecord> all, store_.containers().ListContainers());
   RECLAIM_ASSIGN_OR_RETURN(ContainerRecord c, Find(all, id_or_name));
   absl::Status s = store_.containers().DeleteContainer(c.id);
-  if (absl::IsNotFound(s)) return absl::NotFoundError("No such container: " + std::string(id_or_name));
+  if (absl::IsNotFound(s)) return absl::NotFoundError("No such container: " + EchoInput(id_or_name));
   if (s.ok()) Publish("destroy", c);
   return s;
 }

@@ -847,6 +847,24 @@ TEST(SystemDfTest, SizesAreWhatPruneFrees) {
   EXPECT_EQ(static_cast<int64_t>(r->report.space_reclaimed), sa.size - sa.shared_size);
   EXPECT_GT(r->report.space_reclaimed, 0u);
 }
+TEST(ImageServiceRemoveTest, AnOverLongReferenceIsEchoedBounded) {
+  TempLocalStore root;
+  ImageService svc(root.store());
+  ContainerService containers(svc);
+  const std::string huge(100000, 'x');
+  auto removed = svc.Remove(huge, false, false);
+  EXPECT_FALSE(removed.ok());
+  EXPECT_LT(Msg(removed.status()).size(), 512u) << Msg(removed.status()).substr(0, 300);
+  std::string nothing;
+  StringSink sink(&nothing);
+  auto saved = svc.Save({"x:" + huge}, sink);
+  EXPECT_FALSE(saved.ok());
+  EXPECT_LT(Msg(saved.status()).size(), 512u) << Msg(saved.status()).substr(0, 300);
+  auto inspected = containers.Inspect(huge);
+  EXPECT_EQ(Msg(inspected.status()),
+            "No such container: " + std::string(256, 'x') + "... (100000 bytes)");
+}
+
 // ---- events
 
 class RecordingSink final : public EventSink {

@@ -73,7 +73,7 @@ absl::Status NoSuchImage(std::string_view ref) {
   absl::StatusOr<AnyReference> parsed = ParseAnyReference(ref);
   std::string shown;
   if (!parsed.ok()) {
-    shown = std::string(ref);
+    shown = EchoInput(ref);
   } else if (parsed->digest_only()) {
     shown = parsed->digest;
   } else {
