@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <future>
@@ -31,6 +32,13 @@ using Timer = net::basic_waitable_timer<std::chrono::steady_clock,
 using IoResult = std::pair<beast::error_code, size_t>;
 
 constexpr size_t kStreamChunk = 64 * 1024;
+constexpr int64_t kNotIdle = -1;
+
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 constexpr size_t kReadSize = 16 * 1024;
 // Go's maxPostHandlerReadBytes.
 constexpr size_t kDiscardBeforeRespond = 256 * 1024;
@@ -62,6 +70,11 @@ class Connection final : public HttpConnection,
     net::post(socket_.get_executor(), [self = shared_from_this()] {
       if (self->state_ == State::kIdle) self->Close();
     });
+  }
+  std::optional<int64_t> idle_since_ns() const override {
+    const int64_t t = idle_since_ns_.load();
+    if (t == kNotIdle) return std::nullopt;
+    return t;
   }
   void ForceClose() override {
     net::post(socket_.get_executor(), [self = shared_from_this()] {
@@ -242,6 +255,7 @@ class Connection final : public HttpConnection,
   void Close() {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
+    idle_since_ns_.store(kNotIdle);
     CancelTimer();
     beast::error_code ec;
     socket_.shutdown(net::socket_base::shutdown_both, ec);
@@ -260,6 +274,7 @@ class Connection final : public HttpConnection,
     ResetRequestState();
     if (buffer_.size() == 0) {
       state_ = State::kIdle;
+      idle_since_ns_.store(SteadyNowNs());
       ArmTimer(owner_.options().idle_timeout);
       socket_.async_read_some(buffer_.prepare(kReadSize),
                               [self = shared_from_this()](beast::error_code ec, size_t n) {
@@ -279,6 +294,7 @@ class Connection final : public HttpConnection,
   void ReadHeader() {
     if (state_ == State::kClosed) return;
     state_ = State::kHeader;
+    idle_since_ns_.store(kNotIdle);
     header_bytes_ = 0;
     ArmTimer(owner_.options().header_timeout);
     ReadHeaderStep();
@@ -569,6 +585,9 @@ class Connection final : public HttpConnection,
 
   // Strand-only state.
   State state_ = State::kIdle;
+  // When the connection began waiting for a next request (steady clock ns),
+  // kNotIdle otherwise; read by the server from its accept thread.
+  std::atomic<int64_t> idle_since_ns_{SteadyNowNs()};
   uint64_t timer_gen_ = 0;
   bool timed_out_ = false;
   bool force_closed_ = false;

@@ -29,7 +29,9 @@
 
 #include <chrono>
 #include <functional>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>  // before Boost 1.74's asio, whose awaitable.hpp needs std::exchange
 
@@ -80,6 +82,9 @@ class HttpConnection {
   virtual void CloseIfIdle() = 0;
   // Closes it whatever its state (the grace period is over).
   virtual void ForceClose() = 0;
+  // Since when (steady clock, ns) it waits for a next request; nullopt while
+  // a request is read or handled. Safe from any thread.
+  virtual std::optional<int64_t> idle_since_ns() const = 0;
 };
 
 }  // namespace reclaim::http_internal

@@ -185,6 +185,8 @@ class HttpServer::Impl final : public ConnectionOwner {
   void DoShutdown(absl::Duration grace);
   // Calls fn on every live connection.
   void ForEachConnection(void (HttpConnection::*fn)());
+  // Closes the connection idle longest, if one is idle; true when it did.
+  bool CloseOldestIdle();
 
   const HttpServerOptions options_;
   HttpHandler& handler_;
@@ -223,7 +225,10 @@ void HttpServer::Impl::Accept(size_t i) {
       });
       return;
     }
-    if (connection_count() >= options_.max_connections) {
+    // At the limit, an idle keep-alive connection gives way to the new client
+    // (the one idle longest, as a browser would drop it); with none idle the
+    // new client is refused.
+    if (connection_count() >= options_.max_connections && !CloseOldestIdle()) {
       ErrorCode ignored;
       socket.close(ignored);
     } else {
@@ -241,6 +246,26 @@ void HttpServer::Impl::Accept(size_t i) {
     }
     Accept(i);
   });
+}
+
+bool HttpServer::Impl::CloseOldestIdle() {
+  std::shared_ptr<HttpConnection> oldest;
+  int64_t oldest_since = 0;
+  {
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    for (auto& [ptr, weak] : conns_) {
+      std::shared_ptr<HttpConnection> c = weak.lock();
+      if (c == nullptr) continue;
+      std::optional<int64_t> since = c->idle_since_ns();
+      if (since.has_value() && (oldest == nullptr || *since < oldest_since)) {
+        oldest = std::move(c);
+        oldest_since = *since;
+      }
+    }
+  }
+  if (oldest == nullptr) return false;
+  oldest->CloseIfIdle();
+  return true;
 }
 
 void HttpServer::Impl::ForEachConnection(void (HttpConnection::*fn)()) {

@@ -76,7 +76,9 @@ struct HttpServerOptions {
   std::vector<std::string> listen;   // at least one
   int io_threads = 2;                // threads running the io_context
   int max_handler_threads = 256;     // concurrent requests in handlers; more queue
-  int max_connections = 4096;        // further connections are closed at once
+  // At the limit the connection idle longest is closed for a new one; with
+  // none idle, a new connection is closed at once.
+  int max_connections = 4096;
   size_t max_header_bytes = 64 * 1024;
   absl::Duration idle_timeout = absl::Minutes(2);
   absl::Duration header_timeout = absl::Seconds(30);

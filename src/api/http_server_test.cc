@@ -73,6 +73,37 @@ TEST_P(HttpServerTest, RequestsInFlightOnSeveralConnectionsAtOnce) {
   EXPECT_EQ(b->body, "released");
 }
 
+TEST_P(HttpServerTest, AtTheConnectionLimitTheOldestIdleConnectionGivesWay) {
+  server_->Shutdown(absl::Seconds(5));
+  HttpServerOptions o = api_testing::TestServerOptions(dir_.path() + "/limit.sock");
+  o.max_connections = 2;
+  StartServer(o);
+  auto oldest = Connect();
+  ASSERT_TRUE(oldest->Request("GET", "/hello").ok());  // then idle (keep-alive)
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto newer = Connect();
+  ASSERT_TRUE(newer->Request("GET", "/hello").ok());
+  // A third client is served: the connection idle longest is closed for it.
+  auto third = Connect();
+  absl::StatusOr<TestResponse> r = third->Request("GET", "/hello");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->body, "hello");
+  EXPECT_TRUE(oldest->ServerClosed());
+  absl::StatusOr<TestResponse> still = newer->Request("GET", "/hello");
+  ASSERT_TRUE(still.ok()) << still.status();
+
+  // With every connection busy, a new client is refused.
+  auto blocked = Connect();  // takes the room of `newer` or `third`, whichever idled first
+  ASSERT_TRUE(blocked->WriteRaw("GET /block HTTP/1.1\r\nHost: x\r\n\r\n").ok());
+  ASSERT_TRUE(handler_.entered_.WaitFor(std::chrono::seconds(10)));
+  (void)newer->WriteRaw("GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void)third->WriteRaw("GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto refused = Connect();
+  if (refused != nullptr) EXPECT_TRUE(refused->ServerClosed());
+  handler_.release_.Open();
+}
+
 TEST_P(HttpServerTest, GracefulShutdownFinishesTheRequestInFlight) {
   auto busy = Connect();
   auto idle = Connect();
