@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "core/go_strconv.h"
+#include "core/human_size.h"
 #include "core/timestamp.h"
 #include "core/reference.h"
 #include "core/status.h"
@@ -313,9 +314,20 @@ int Fsck(Session& s, bool repair) {
   }
   auto report = local->Fsck(repair);
   if (!report.ok()) return s.Fail(report.status());
+  // Content nothing references (an interrupted load's, say): reported, and
+  // collected by --repair as any prune would.
+  absl::StatusOr<uint64_t> unreferenced = s.images().prune().UnreferencedBytes(s.cancel());
+  if (!unreferenced.ok()) return s.Fail(unreferenced.status());
+  bool collected = false;
+  if (repair && *unreferenced > 0) {
+    if (absl::Status st = s.store().collector().Collect().status(); !st.ok()) return s.Fail(st);
+    collected = true;
+  }
   if (s.Json()) {
     nlohmann::json j = {{"BlobsChecked", report->blobs_checked},
                         {"ImagesChecked", report->images_checked},
+                        {"UnreferencedBytes", *unreferenced},
+                        {"UnreferencedCollected", collected},
                         {"Problems", nlohmann::json::array()},
                         {"Garbage", nlohmann::json::array()}};
     for (const auto& p : report->problems) {
@@ -331,6 +343,12 @@ int Fsck(Session& s, bool repair) {
     }
     for (const auto& p : report->garbage) {
       s.out() << "garbage: " << p.what << (p.repaired ? " (removed)" : "") << "\n";
+    }
+    if (*unreferenced > 0) {
+      s.out() << "unreferenced: " << HumanSizeBytes(*unreferenced)
+              << " that no image, container or lease references"
+              << (collected ? " (collected)" : " (any prune or fsck --repair collects it)")
+              << "\n";
     }
     s.out() << "checked " << report->blobs_checked << " blobs and " << report->images_checked
             << " images: " << report->problems.size() << " problem(s), "

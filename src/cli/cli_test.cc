@@ -902,7 +902,8 @@ TEST_F(CliTest, SystemDfMatchesWhatPruneReclaims) {
     nlohmann::json j = nlohmann::json::parse(line);
     df[j["Type"]] = j;
   }
-  ASSERT_EQ(df.size(), 4u);
+  ASSERT_EQ(df.size(), 5u);
+  EXPECT_EQ(df["Unreferenced"]["ReclaimableBytes"], 0);  // nothing was left behind
   const std::string reclaimable = df["Images"]["Reclaimable"];  // "X (P%)"
   const std::string size = df["Images"]["Size"];
   ASSERT_NE(reclaimable.find(" ("), std::string::npos);

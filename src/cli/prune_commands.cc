@@ -153,8 +153,10 @@ int ImagePrune(Session& s, const ImagePruneFlags& f) {
     if (f.dry_run) s.out() << "Dry run: nothing was changed.\n";
     s.out() << ReportCliText(r->report);
     if (r->report.leftover_reclaimed > 0) {
-      s.out() << "Also reclaimed " << HumanSizeBytes(r->report.leftover_reclaimed)
-              << " that nothing referenced (left by interrupted loads, pulls or prunes)\n";
+      s.out() << (f.dry_run ? "Also reclaimable: " : "Also reclaimed ")
+              << HumanSizeBytes(r->report.leftover_reclaimed)
+              << (f.dry_run ? " that nothing references" : " that nothing referenced")
+              << " (left by interrupted loads, pulls or prunes)\n";
     }
   }
   s.out().flush();

@@ -88,6 +88,10 @@ int SystemDfCmd(Session& s, bool verbose) {
   const absl::Time now = s.Now();
   auto created_of = [](absl::Time t) { return absl::FromUnixSeconds(absl::ToUnixSeconds(t)); };
 
+  // Content and snapshots no image, container or lease references: any
+  // prune frees them (reclaim's own line; Docker's API shapes stay Docker's).
+  absl::StatusOr<uint64_t> unreferenced = s.images().prune().UnreferencedBytes(s.cancel());
+  if (!unreferenced.ok()) return s.Fail(unreferenced.status());
   if (!verbose) {
     const std::vector<Summary> rows = Summarize(*df);
     if (s.Json()) {
@@ -100,11 +104,20 @@ int SystemDfCmd(Session& s, bool verbose) {
                        .dump()
                 << "\n";
       }
+      s.out() << nlohmann::json({{"Reclaimable", HumanSizeBytes(*unreferenced)},
+                                 {"ReclaimableBytes", *unreferenced},
+                                 {"Type", "Unreferenced"}})
+                     .dump()
+              << "\n";
       return kExitOk;
     }
     Table t({"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"});
     for (const Summary& r : rows) t.Add({r.type, r.total, r.active, r.size, r.reclaimable});
     t.Print(s.out());
+    if (*unreferenced > 0) {
+      s.out() << "\nUnreferenced content: " << HumanSizeBytes(*unreferenced)
+              << " (left by interrupted loads, pulls or prunes; any prune reclaims it)\n";
+    }
     return kExitOk;
   }
 

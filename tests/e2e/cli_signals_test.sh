@@ -2,8 +2,8 @@
 # End to end: the CLI interrupted. A `reclaim image load` fed by a pipe that
 # stalls halfway gets SIGINT (then another run SIGTERM): it exits 130 at once,
 # records no image, and leaves no lease behind (meta.db read with python3's
-# sqlite3), so the next prune collects what it wrote. A second signal while
-# the first is being handled kills the process.
+# sqlite3). What the interrupted loads wrote is then shown
+# by system df, a dry run and fsck, and collected by fsck --repair.
 #
 #   tests/e2e/cli_signals_test.sh PATH/TO/reclaim
 set -uo pipefail
@@ -52,10 +52,24 @@ for sig in INT TERM; do
   expect_eq "$(leases)" 0 "leases left"
 done
 
-t "the next prune collects what the interrupted loads wrote"
-run "${CLI[@]}" image prune -a -f
+t "system df, a dry run and fsck see what the interrupted loads left"
+run "${CLI[@]}" system df
 expect_rc 0
-expect_out_matches '^Also reclaimed [0-9.]+[kMG]?B that nothing referenced '
+expect_out_matches '^Unreferenced content: [0-9.]+[kMG]?B \(left by interrupted loads, pulls or prunes; any prune reclaims it\)$'
+left=$(printf '%s\n' "$OUT" | sed -n 's/^Unreferenced content: \([^ ]*\) .*/\1/p')
+run "${CLI[@]}" image prune -a --dry-run
+expect_rc 0
+expect_out_has "Also reclaimable: $left that nothing references (left by interrupted loads, pulls or prunes)"
+run "${CLI[@]}" fsck
+expect_rc 0
+expect_out_has "unreferenced: $left that no image, container or lease references (any prune or fsck --repair collects it)"
+
+t "fsck --repair collects what the interrupted loads wrote"
+run "${CLI[@]}" fsck --repair
+expect_rc 0
+expect_out_has "unreferenced: $left that no image, container or lease references (collected)"
 expect_eq "$(find "$ROOT/blobs" -type f | wc -l)" 0 "blob files left"
+run "${CLI[@]}" system df
+expect_out_lacks_match '^Unreferenced content'
 
 e2e_finish

@@ -59,6 +59,15 @@ bool IsDanglingImage(const ImageRecord& image) {
   return plan_internal::IsDanglingName(image.name, image.target.digest);
 }
 
+uint64_t Plan::LeftoverBytes() const {
+  uint64_t total = 0;
+  for (const CollectableBlob& b : other_collectable_blobs) total += static_cast<uint64_t>(b.size);
+  for (const CollectableSnapshot& s : other_collectable_snapshots) {
+    total += static_cast<uint64_t>(s.size);
+  }
+  return total;
+}
+
 std::string ImageFamiliarName(const ImageRecord& image) {
   return plan_internal::FamiliarName(image.name, image.target.digest);
 }

@@ -176,6 +176,9 @@ struct Plan {
 
   // Names of `deletions`, in order: what PruneService deletes.
   std::vector<std::string> NamesToDelete() const;
+  // The bytes of other_collectable_blobs and _snapshots: what the collection
+  // frees that no pruned image accounts for (Report::leftover_reclaimed).
+  uint64_t LeftoverBytes() const;
 };
 
 // True when `image.name` is `moby-dangling@` + its own target digest.

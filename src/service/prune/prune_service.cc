@@ -230,6 +230,19 @@ absl::StatusOr<Plan> PruneService::ExplainFor(const FilterArgs& filters,
   return PlanNow(options, request);
 }
 
+absl::StatusOr<uint64_t> PruneService::UnreferencedBytes(const CancelToken* cancel) {
+  // A plan in which no image is a candidate (every record is created after
+  // the infinite past): its collection frees exactly what nothing references.
+  PruneOptions options;
+  options.dangling_only = false;
+  options.until = {absl::InfinitePast()};
+  options.now = clock_.Now();
+  PruneRequest request;
+  request.cancel = cancel;
+  RECLAIM_ASSIGN_OR_RETURN(Plan plan, PlanNow(options, request));
+  return plan.LeftoverBytes();
+}
+
 absl::StatusOr<PruneResult> PruneService::PruneJson(std::string_view filters_json,
                                                     const PruneRequest& request) {
   RECLAIM_ASSIGN_OR_RETURN(FilterArgs filters, FilterArgs::FromJSON(filters_json));
@@ -243,6 +256,7 @@ absl::StatusOr<PruneResult> PruneService::Prune(const FilterArgs& filters,
     result.dry_run = true;
     RECLAIM_ASSIGN_OR_RETURN(result.plan, ExplainFor(filters, request));
     result.report = result.plan.report;
+    result.report.leftover_reclaimed = result.plan.LeftoverBytes();
     return result;
   }
   RECLAIM_RETURN_IF_ERROR(AcquireGuard(request));

@@ -151,6 +151,11 @@ class PruneService {
   [[nodiscard]] absl::StatusOr<Plan> Explain(const FilterArgs& filters,
                                              const CancelToken* cancel = nullptr);
 
+  // What any collection would free now although no prune deletes anything:
+  // content and snapshots nothing references (left by interrupted loads,
+  // pulls or prunes). `system df` shows it.
+  [[nodiscard]] absl::StatusOr<uint64_t> UnreferencedBytes(const CancelToken* cancel = nullptr);
+
   // Called at each phase of a real prune, on the pruning thread (tests block
   // here to hold the guard).
   void SetPhaseHookForTesting(std::function<void(PrunePhase)> hook);

@@ -71,6 +71,7 @@ struct Report {
   // content and snapshots nothing referenced any more, left by interrupted
   // loads, pulls or prunes. Not in Docker's SpaceReclaimed; not rendered by
   // ReportJson / ReportCliText (reclaim's CLI says it on a line of its own).
+  // In a dry run: what the collection would free of those.
   uint64_t leftover_reclaimed = 0;
 
   friend bool operator==(const Report&, const Report&) = default;
