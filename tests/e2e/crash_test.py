@@ -11,7 +11,7 @@ through it), on its embedded store. After every kill:
 
   tests/e2e/crash_test.py PATH/TO/reclaim [--kills N] [--seed S] [--long]
 
-CI runs 36 kills (a few minutes); --long runs 1000. Prints the number of kills
+CI runs 24 kills (under a minute); --long runs 1000. Prints the number of kills
 per operation and the kill points (ms after start) tried; exits 1 on a failure.
 """
 import json

@@ -29,8 +29,8 @@ add_test(NAME e2e.cli_signals
   COMMAND ${CMAKE_CURRENT_LIST_DIR}/cli_signals_test.sh $<TARGET_FILE:reclaim>)
 set_tests_properties(e2e.cli_signals PROPERTIES LABELS e2e TIMEOUT 300)
 # SIGKILL at random points of load, prune, tag, rm and serve; fsck clean, no
-# image lost, zero unreachable bytes after the next prune. 36 kills here;
+# image lost, zero unreachable bytes after the next prune. 24 kills here;
 # `tests/e2e/crash_test.py build/dev/src/apps/reclaim/reclaim --long` runs 1000.
 add_test(NAME e2e.crash
-  COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/crash_test.py $<TARGET_FILE:reclaim> --kills 36)
+  COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/crash_test.py $<TARGET_FILE:reclaim> --kills 24)
 set_tests_properties(e2e.crash PROPERTIES LABELS e2e TIMEOUT 600)
