@@ -32,6 +32,10 @@ using Timer = net::basic_waitable_timer<std::chrono::steady_clock,
 using IoResult = std::pair<beast::error_code, size_t>;
 
 constexpr size_t kStreamChunk = 64 * 1024;
+constexpr size_t kReadSize = 16 * 1024;
+// Go's maxPostHandlerReadBytes.
+constexpr size_t kDiscardBeforeRespond = 256 * 1024;
+// idle_since_ns() while a request is read or handled.
 constexpr int64_t kNotIdle = -1;
 
 int64_t SteadyNowNs() {
@@ -39,9 +43,6 @@ int64_t SteadyNowNs() {
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
-constexpr size_t kReadSize = 16 * 1024;
-// Go's maxPostHandlerReadBytes.
-constexpr size_t kDiscardBeforeRespond = 256 * 1024;
 
 bool IsBeastHttpError(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category();

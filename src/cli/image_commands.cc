@@ -40,6 +40,12 @@ class Fd {
   bool owned_;
 };
 
+// The size of `fd` when it is a regular file (a progress total), else 0 (a pipe).
+int64_t RegularFileSize(int fd) {
+  struct stat st;
+  return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
+}
+
 // Reads `fd`; once `cancel` fires (SIGINT/SIGTERM, which also interrupts a
 // blocked read), Cancelled: the load or import then commits nothing and
 // gives up its lease before the command exits.
@@ -357,9 +363,7 @@ int ImageLoad(Session& s, const std::string& input, bool quiet) {
   }
   Fd guard(fd, owned);
   if (absl::Status st = s.Open(); !st.ok()) return s.Fail(st);
-  int64_t total = 0;
-  struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) total = st.st_size;
+  const int64_t total = RegularFileSize(fd);
   std::unique_ptr<ProgressBar> bar = s.Progress("Loading", "load", total, quiet);
   Session::Interruptible interruptible(s);
   FdSource source(fd, s.cancel());
@@ -447,9 +451,7 @@ int ImageImport(Session& s, const std::string& file, const std::string& name,
   }
   Fd guard(fd, owned);
   if (absl::Status st = s.Open(); !st.ok()) return s.Fail(st);
-  int64_t total = 0;
-  struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) total = st.st_size;
+  const int64_t total = RegularFileSize(fd);
   std::unique_ptr<ProgressBar> bar = s.Progress("Importing", "import", total, quiet);
   Session::Interruptible interruptible(s);
   FdSource input(fd, s.cancel());

@@ -32,6 +32,9 @@ Labels WithoutNameLabels(Labels labels) {
   return labels;
 }
 
+// A byte count for OperationRecord (the results keep int64_t).
+uint64_t NonNegative(int64_t n) { return n < 0 ? 0 : static_cast<uint64_t>(n); }
+
 }  // namespace
 
 ImageService::ImageService(Store& store, ImageServiceOptions options)
@@ -319,7 +322,7 @@ absl::StatusOr<LoadResult> ImageService::Load(ByteSource& source, const LoadOpti
                       loaded.dangling() ? loaded.target.digest.str()
                                         : FamiliarizeStoredName(loaded.name));
   }
-  timer.Succeeded(static_cast<uint64_t>(std::max<int64_t>(result.bytes_read, 0)));
+  timer.Succeeded(NonNegative(result.bytes_read));
   return result;
 }
 
@@ -358,7 +361,7 @@ absl::StatusOr<PullResult> ImageService::Pull(RegistryClient& client, const Refe
   absl::Status s = store_.images().DeleteImage(DanglingImageName(result.target.digest));
   if (!s.ok() && !absl::IsNotFound(s)) return s;
   PublishImageEvent("pull", result.target, ref.FamiliarString(), ref.FamiliarString());
-  timer.Succeeded(static_cast<uint64_t>(std::max<int64_t>(result.bytes_fetched, 0)));
+  timer.Succeeded(NonNegative(result.bytes_fetched));
   return result;
 }
 
@@ -388,7 +391,7 @@ absl::StatusOr<ImportResult> ImageService::Import(ByteSource& source, const Impo
   RECLAIM_RETURN_IF_ERROR(UnpackLoaded(result.name, result.target));
   PublishImageEvent("import", result.target, result.target.digest.str(),
                     result.target.digest.str());
-  timer.Succeeded(static_cast<uint64_t>(std::max<int64_t>(result.layer.size, 0)));
+  timer.Succeeded(NonNegative(result.layer.size));
   return result;
 }
 
@@ -413,7 +416,7 @@ absl::StatusOr<SaveResult> ImageService::Save(const std::vector<std::string>& na
                       saved.name.empty() ? saved.target.digest.str()
                                          : FamiliarizeStoredName(saved.name));
   }
-  timer.Succeeded(static_cast<uint64_t>(std::max<int64_t>(result.bytes_written, 0)));
+  timer.Succeeded(NonNegative(result.bytes_written));
   return result;
 }
 
