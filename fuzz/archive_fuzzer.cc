@@ -1,5 +1,6 @@
 // libFuzzer target for imageio: feeds arbitrary bytes to LoadArchive on one
-// LocalStore in a temporary directory ($TMPDIR, default /tmp; removed at exit)
+// LocalStore whose blobs live on the in-memory filesystem (platform/mem_fs.h;
+// its metadata in a temporary directory, $TMPDIR or /tmp, removed at exit)
 // and to ImportRootfs on a FakeStore, and checks the invariants every input
 // must keep:
 //   - a failure is InvalidArgument (hostile input), never another code;
@@ -25,6 +26,7 @@
 #include "imageio/load.h"
 #include "imageio/testing/fake_store.h"
 #include "imageio/walk.h"
+#include "platform/mem_fs.h"
 #include "store/local/local_store.h"
 
 namespace {
@@ -54,8 +56,13 @@ LocalStore& Store() {
     Check(dir != nullptr, "mkdtemp");
     g_dir = dir;
     std::atexit(RemoveDir);
+    // Blobs and ingests on the in-memory filesystem, no fsync: the fuzzer
+    // measures the parsers, not the disk. SQLite and the LOCK stay on disk.
+    std::filesystem::create_directories(g_dir + "/root");
     LocalStoreOptions o;
     o.root = g_dir + "/root";
+    o.fs = new MemFs();
+    o.sync = false;
     auto s = LocalStore::Open(o);
     Check(s.ok(), "LocalStore::Open: " + s.status().ToString());
     return s->release();
