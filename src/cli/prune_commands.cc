@@ -26,6 +26,7 @@
 #include "core/human_size.h"
 #include "core/reference.h"
 #include "docker/prune_json.h"
+#include "imageio/names.h"
 #include "service/prune/prune_service.h"
 #include "service/prune/report.h"
 
@@ -46,7 +47,7 @@ struct ImagePruneFlags {
 // The name an explanation shows: the digest for a dangling record, else the
 // familiar form of the stored name.
 std::string DisplayName(const Decision& d) {
-  if (d.name == std::string(kDanglingPrefix) + d.target.str()) return d.target.str();
+  if (IsDanglingName(d.name, d.target)) return d.target.str();
   return FamiliarizeStoredName(d.name);
 }
 

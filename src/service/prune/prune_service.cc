@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "core/reference.h"
 #include "core/status.h"
+#include "service/prune/stages.h"
 
 namespace reclaim {
 namespace {
@@ -299,7 +300,7 @@ void PruneService::PublishEvents(const PruneResult& result) {
   for (const Digest& id : order) {
     const Target& t = targets[id];
     for (const Decision* d : t.gone) {
-      if (d->name == std::string(kDanglingPrefix) + id.str()) continue;
+      if (plan_internal::IsDanglingName(d->name, id)) continue;
       options_.events->Publish(ImageEvent("untag", id.str(), FamiliarizeStoredName(d->name)));
     }
     if (t.whole) options_.events->Publish(ImageEvent("delete", id.str(), id.str()));
