@@ -63,32 +63,30 @@ absl::StatusOr<ImageRecord> ImageService::Resolve(std::string_view ref_or_id) {
 
 // ---- events
 
-void ImageService::PublishImageEvent(std::string_view action, const Descriptor& target,
-                                     std::string actor_id, std::string name) {
-  if (options_.events == nullptr) return;
-  Labels labels;
+Labels ImageService::EventLabels(const Descriptor& target) {
   TargetWalk walk = WalkTarget(
       store_, target, [&](const Digest& d) { return store_.content().Info(d).ok(); }, &cache_);
-  if (walk.error.ok()) {
-    int config = SelectConfig(walk);
-    if (config >= 0 && static_cast<size_t>(config) < walk.summaries.size()) {
-      labels = walk.summaries[config]->labels;
-    }
-  }
-  options_.events->Publish(ImageEvent(action, std::move(actor_id), std::move(name), &labels));
+  if (!walk.error.ok()) return {};
+  const int config = SelectConfig(walk);
+  if (config < 0 || static_cast<size_t>(config) >= walk.summaries.size()) return {};
+  return walk.summaries[config]->labels;
 }
 
-void ImageService::PublishImageEvent(std::string_view action, const Digest& id,
-                                     std::string name) {
-  if (options_.events == nullptr) return;
+Labels ImageService::EventLabels(const Digest& id) {
   absl::StatusOr<std::vector<ImageRecord>> images = store_.images().ListImages();
   if (images.ok()) {
     for (const ImageRecord& r : *images) {
-      if (r.target.digest == id) return PublishImageEvent(action, r.target, id.str(), name);
+      if (r.target.digest == id) return EventLabels(r.target);
     }
   }
-  // Gone (a delete): moby's event then carries no labels either.
-  options_.events->Publish(ImageEvent(action, id.str(), std::move(name)));
+  return {};  // gone (a delete): moby's event then carries no labels either
+}
+
+void ImageService::PublishImageEvent(std::string_view action, const Descriptor& target,
+                                     std::string actor_id, std::string name) {
+  if (options_.events == nullptr) return;
+  const Labels labels = EventLabels(target);
+  options_.events->Publish(ImageEvent(action, std::move(actor_id), std::move(name), &labels));
 }
 
 // ---- tag and remove
@@ -203,9 +201,14 @@ absl::StatusOr<std::vector<ReportItem>> ImageService::Remove(std::string_view re
   Digest id;
   RECLAIM_ASSIGN_OR_RETURN(std::vector<ReportItem> items, RemoveLocked(ref, force, &id));
   if (options_.events != nullptr) {
+    const Labels labels = EventLabels(id);  // read once, after the removal
     for (const ReportItem& item : items) {
-      if (!item.untagged.empty()) PublishImageEvent("untag", id, item.untagged);
-      if (!item.deleted.empty()) PublishImageEvent("delete", id, item.deleted);
+      if (!item.untagged.empty()) {
+        options_.events->Publish(ImageEvent("untag", id.str(), item.untagged, &labels));
+      }
+      if (!item.deleted.empty()) {
+        options_.events->Publish(ImageEvent("delete", id.str(), item.deleted, &labels));
+      }
     }
   }
   return items;

@@ -250,12 +250,15 @@ class ImageService {
   // Remove under the records lock; `*id` is the image the reference resolved to.
   absl::StatusOr<std::vector<ReportItem>> RemoveLocked(std::string_view ref, bool force,
                                                        Digest* id);
-  // An image event for `target` with its config's labels (the shown config's,
-  // image_views SelectConfig; none when it cannot be read), to the sink.
+  // The labels an image event carries: the shown config's (image_views
+  // SelectConfig); none when it cannot be read.
+  Labels EventLabels(const Descriptor& target);
+  // The same for an image known by ID, through any record still naming it;
+  // none when every record is gone (a delete).
+  Labels EventLabels(const Digest& id);
+  // An image event for `target`, with its labels, to the sink (if any).
   void PublishImageEvent(std::string_view action, const Descriptor& target,
                          std::string actor_id, std::string name);
-  // The same for an image known by ID: the labels of any record still naming it.
-  void PublishImageEvent(std::string_view action, const Digest& id, std::string name);
   // Creates `moby-dangling@<target>` from `from` (name labels dropped); an
   // existing one is fine.
   absl::Status EnsureDangling(const ImageRecord& from);
